@@ -1,0 +1,150 @@
+"""`convert_jax`: JAX function + params -> TF.js graph model, without TensorFlow."""
+
+from __future__ import annotations
+
+import collections
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+
+from .errors import ConversionError, SignatureError
+from .graph import GraphBuilder, Sym
+from .interpreter import Concrete, Interpreter
+from .lowering.common import LoweringContext
+from .optimize import optimize
+from .signatures import InputSpec, normalize_inputs
+from .writer import DEFAULT_SHARD_SIZE, QuantizationSpec, write_model
+
+CONVERTER_NAME = "jax-web-demos converter 0.1"
+KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata")
+
+
+@dataclass
+class ConversionResult:
+    """What `convert_jax` wrote and how the graph looks."""
+
+    model_dir: Path
+    inputs: list[InputSpec]
+    output_names: list[str]
+    node_count: int
+    op_counts: dict[str, int]
+    weight_bytes: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def param_path_name(path: tuple) -> str:
+    """'params/Dense_0/kernel' for a params-tree key path."""
+    parts = []
+    for key in path:
+        for attr in ("key", "name", "idx"):
+            if hasattr(key, attr):
+                parts.append(str(getattr(key, attr)))
+                break
+        else:
+            parts.append(str(key))
+    return "/".join(parts) or "param"
+
+
+def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.ndarray]], Any]:
+    leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(params)
+    prepared = []
+    cast: list[str] = []
+    for path, leaf in leaves_with_path:
+        value = np.asarray(leaf)
+        name = param_path_name(path)
+        if value.dtype.kind == "f" and value.dtype != np.float32:
+            cast.append(f"{name} ({value.dtype.name})")
+            value = value.astype(np.float32)
+        elif value.dtype.kind in "iu" and value.dtype != np.int32:
+            cast.append(f"{name} ({value.dtype.name})")
+            value = value.astype(np.int32)
+        prepared.append((name, value))
+    if cast:
+        notes.append(f"{len(cast)} parameter(s) cast to 32-bit for TF.js: " + ", ".join(cast[:5])
+                     + (" ..." if len(cast) > 5 else ""))
+    return prepared, treedef
+
+
+def convert_jax(
+    apply_fn: Callable,
+    params: Any,
+    *,
+    input_signatures: Sequence[Any],
+    model_dir: str | os.PathLike,
+    polymorphic_shapes: Sequence[str | None] | str | None = None,
+    input_names: Sequence[str] | None = None,
+    **options: Any,
+) -> ConversionResult:
+    """Convert `apply_fn(params, *inputs)` into a TF.js graph model in `model_dir`.
+
+    Same call shape as `tensorflowjs.converters.convert_jax`. `input_signatures`
+    holds one `jax.ShapeDtypeStruct`, `(shape, dtype)` tuple or `.shape`/`.dtype`
+    object per input; `None` dimensions are named by `polymorphic_shapes`
+    (e.g. `["(b, 2)"]`). Options: `quantization` ("float16", "uint8", "uint16",
+    or `{dtype: [name patterns]}`), `weight_shard_size_bytes` (default 4 MiB),
+    `fold_constants` (default True), `metadata` (dict stored in model.json).
+
+    Raises `SignatureError`, `UnsupportedPrimitiveError` or `ConversionError`.
+    """
+    unknown = sorted(set(options) - set(KNOWN_OPTIONS))
+    if unknown:
+        raise ConversionError(f"unknown option(s) {', '.join(unknown)}; known options: {', '.join(KNOWN_OPTIONS)}")
+    quantization = QuantizationSpec.parse(options.get("quantization"))
+    specs = normalize_inputs(input_signatures, polymorphic_shapes, input_names)
+    notes: list[str] = []
+    param_leaves, treedef = _prepare_params(params, notes)
+    for spec in specs:
+        if spec.dtype.kind in "fiu" and spec.dtype.itemsize == 8:
+            notes.append(f"input {spec.name} is {spec.dtype.name}; TF.js feeds it as 32-bit")
+
+    def flat_fn(flat_params, *xs):
+        return apply_fn(jax.tree_util.tree_unflatten(treedef, flat_params), *xs)
+
+    param_structs = [jax.ShapeDtypeStruct(v.shape, v.dtype) for _, v in param_leaves]
+    try:
+        closed = jax.make_jaxpr(flat_fn)(
+            param_structs, *[s.as_shape_dtype_struct() for s in specs])
+    except SignatureError:
+        raise
+    except Exception as exc:
+        raise ConversionError(f"tracing the function with the given input signatures failed: {exc}") from exc
+
+    graph = GraphBuilder()
+    ctx = LoweringContext(graph)
+    placeholders = [graph.placeholder(s.name, s.shape, s.dtype) for s in specs]
+    args = [Concrete(v, name) for name, v in param_leaves] + list(placeholders)
+    interpreter = Interpreter(ctx, fold_constants=options.get("fold_constants", True))
+    outs = interpreter.run(closed.jaxpr, list(closed.consts), args)
+
+    output_pairs: list[tuple[str, Sym]] = []
+    for i, value in enumerate(outs):
+        sym = interpreter.materialize(value)
+        name = f"output_{i}"
+        out_sym = graph.op("Identity", [sym], shape=sym.shape, dtype=sym.dtype, name=name)
+        if out_sym.ref != name:
+            raise ConversionError(f"output name {name} clashes with a node name")
+        output_pairs.append((name, out_sym))
+    optimize(graph, [name for name, _ in output_pairs])
+
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    model = write_model(
+        graph, placeholders, output_pairs, model_dir,
+        quantization=quantization,
+        weight_shard_size_bytes=int(options.get("weight_shard_size_bytes", DEFAULT_SHARD_SIZE)),
+        metadata=options.get("metadata"),
+        generated_by=f"jax {jax.__version__}",
+        converted_by=CONVERTER_NAME,
+    )
+    op_counts = collections.Counter(n["op"] for n in model["modelTopology"]["node"])
+    weight_bytes = sum((Path(model_dir) / p).stat().st_size for p in model["weightsManifest"][0]["paths"])
+    return ConversionResult(
+        model_dir=Path(model_dir), inputs=specs, output_names=[n for n, _ in output_pairs],
+        node_count=len(model["modelTopology"]["node"]), op_counts=dict(sorted(op_counts.items())),
+        weight_bytes=weight_bytes, warnings=notes,
+    )

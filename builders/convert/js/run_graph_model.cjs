@@ -1,0 +1,90 @@
+// Runs TF.js graph models under Node for `builders.convert.verify`.
+// Reads a JSON job list on stdin, writes a JSON result list on stdout.
+// Many models run in one process so that test suites pay Node's start-up once.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const nodeModules = process.env.TFJS_NODE_MODULES;
+if (!nodeModules) {
+  process.stderr.write('TFJS_NODE_MODULES is not set\n');
+  process.exit(2);
+}
+// @tensorflow/tfjs prints a hint about tfjs-node when imported in Node; we use the
+// pure-JS CPU backend (and WASM) on purpose, as browsers do.
+const warn = console.warn;
+console.warn = () => {};
+const tf = require(path.join(nodeModules, '@tensorflow/tfjs'));
+console.warn = warn;
+
+const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
+
+function readModelArtifacts(modelDir) {
+  const model = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  const weightSpecs = [];
+  const buffers = [];
+  for (const group of model.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(modelDir, p)));
+  }
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  return {
+    modelTopology: model.modelTopology, weightSpecs, weightData, format: model.format,
+    generatedBy: model.generatedBy, convertedBy: model.convertedBy, signature: model.signature,
+    userDefinedMetadata: model.userDefinedMetadata,
+  };
+}
+
+function readInput(spec) {
+  const raw = fs.readFileSync(spec.file);
+  const Typed = TYPED[spec.dtype];
+  const data = new Typed(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  return tf.tensor(spec.dtype === 'bool' ? Array.from(data, (v) => v !== 0) : data, spec.shape, spec.dtype);
+}
+
+async function runJob(job) {
+  const model = await tf.loadGraphModel({load: async () => readModelArtifacts(job.model_dir)});
+  const feeds = {};
+  for (const spec of job.inputs) feeds[spec.name] = readInput(spec);
+  const names = job.outputs;
+  const t0 = performance.now();
+  let outs = model.execute(feeds, names);
+  if (!Array.isArray(outs)) outs = [outs];
+  const results = [];
+  for (let i = 0; i < outs.length; i++) {
+    const t = outs[i];
+    const data = t.dataSync();
+    const file = path.join(job.out_dir, `out_${i}.bin`);
+    const bytes = t.dtype === 'bool' ? Buffer.from(Uint8Array.from(data)) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    fs.writeFileSync(file, bytes);
+    results.push({name: names[i], dtype: t.dtype, shape: t.shape, file});
+  }
+  const ms = performance.now() - t0;
+  tf.dispose([...outs, ...Object.values(feeds)]);
+  model.dispose();
+  return {ok: true, outputs: results, ms};
+}
+
+async function main() {
+  const request = JSON.parse(fs.readFileSync(0, 'utf8'));
+  if (request.backend === 'wasm') {
+    require(path.join(nodeModules, '@tensorflow/tfjs-backend-wasm'));
+  }
+  await tf.setBackend(request.backend || 'cpu');
+  await tf.ready();
+  const results = [];
+  for (const job of request.jobs) {
+    try {
+      results.push(await runJob(job));
+    } catch (err) {
+      results.push({ok: false, error: String(err && err.message ? err.message : err)});
+    }
+  }
+  process.stdout.write(JSON.stringify({backend: tf.getBackend(), results}));
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
+  process.exit(1);
+});

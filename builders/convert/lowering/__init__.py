@@ -1,0 +1,36 @@
+"""Registry of primitive lowerings: one function per JAX primitive.
+
+A lowering receives the `LoweringContext`, the jaxpr equation and its inputs
+as graph tensors (`Sym`), and returns one `Sym` per equation output. Importing
+this package registers every built-in lowering.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+LOWERINGS: dict[str, Callable] = {}
+
+# Primitives whose body is a jaxpr that the interpreter inlines.
+INLINED_PRIMITIVES = ("pjit", "jit", "closed_call", "core_call", "custom_jvp_call",
+                      "custom_vjp_call", "custom_vjp_call_jaxpr", "remat", "checkpoint",
+                      "custom_lin")
+
+
+def register(*names: str) -> Callable:
+    """Decorator registering `fn` as the lowering of the named primitives."""
+
+    def decorate(fn: Callable) -> Callable:
+        for name in names:
+            LOWERINGS[name] = fn
+        return fn
+
+    return decorate
+
+
+def supported_primitives() -> list[str]:
+    """Every primitive the converter can lower or inline, sorted."""
+    return sorted(set(LOWERINGS) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
+
+
+from . import elementwise, shape_ops, reductions, linalg  # noqa: E402,F401  (registration)

@@ -1,0 +1,179 @@
+"""Elementwise primitives: arithmetic, comparisons, math functions, casts, select."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Sym, attr_type, dims_equal
+from . import register
+from .common import LoweringContext, out_aval
+
+UNARY_OPS = {
+    "neg": "Neg", "exp": "Exp", "log": "Log", "tanh": "Tanh", "logistic": "Sigmoid",
+    "abs": "Abs", "sign": "Sign", "sqrt": "Sqrt", "rsqrt": "Rsqrt", "square": "Square",
+    "floor": "Floor", "ceil": "Ceil", "sin": "Sin", "cos": "Cos", "tan": "Tan",
+    "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh", "cosh": "Cosh",
+    "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh", "erf": "Erf", "log1p": "Log1p",
+    "expm1": "Expm1", "is_finite": "IsFinite",
+}
+
+BINARY_OPS = {
+    "add": "AddV2", "sub": "Sub", "mul": "Mul", "max": "Maximum", "min": "Minimum",
+    "pow": "Pow", "atan2": "Atan2", "eq": "Equal", "ne": "NotEqual", "lt": "Less",
+    "le": "LessEqual", "gt": "Greater", "ge": "GreaterEqual",
+}
+
+COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge"}
+
+
+def _unbroadcast(ctx: LoweringContext, a: Sym, b: Sym) -> tuple[Sym, Sym]:
+    """Use the pre-broadcast tensor of an operand when TF's implicit broadcasting gives
+    the same result (the other operand already has the full shape)."""
+    def full(x: Sym, other: Sym) -> bool:
+        return x.rank == other.rank and all(dims_equal(p, q) for p, q in zip(x.shape, other.shape))
+
+    src_a = ctx.broadcast_sources.get(a.ref)
+    if src_a is not None and full(b, a):
+        a = src_a
+    src_b = ctx.broadcast_sources.get(b.ref)
+    if src_b is not None and full(a, b):
+        b = src_b
+    return a, b
+
+
+def binary(ctx: LoweringContext, op: str, a: Sym, b: Sym, out_shape, out_dtype) -> Sym:
+    a, b = _unbroadcast(ctx, a, b)
+    return ctx.graph.op(op, [a, b], shape=out_shape, dtype=out_dtype)
+
+
+@register(*UNARY_OPS)
+def lower_unary(ctx: LoweringContext, eqn, x: Sym):
+    aval = out_aval(eqn)
+    name = eqn.primitive.name
+    if name == "abs" and x.dtype == np.bool_:
+        return [x]
+    return [ctx.graph.op(UNARY_OPS[name], [x], shape=aval.shape, dtype=aval.dtype)]
+
+
+@register(*BINARY_OPS)
+def lower_binary(ctx: LoweringContext, eqn, a: Sym, b: Sym):
+    aval = out_aval(eqn)
+    name = eqn.primitive.name
+    return [binary(ctx, BINARY_OPS[name], a, b, aval.shape, aval.dtype)]
+
+
+@register("and", "or", "xor", "not")
+def lower_logical(ctx: LoweringContext, eqn, *args: Sym):
+    aval = out_aval(eqn)
+    name = eqn.primitive.name
+    if any(a.dtype != np.bool_ for a in args):
+        raise NotImplementedError(f"'{name}' is supported on booleans only (TF.js has no integer bitwise ops)")
+    if name == "not":
+        return [ctx.graph.op("LogicalNot", list(args), shape=aval.shape, dtype=np.bool_, typed=False)]
+    op = {"and": "LogicalAnd", "or": "LogicalOr", "xor": "NotEqual"}[name]
+    a, b = _unbroadcast(ctx, *args)
+    return [ctx.graph.op(op, [a, b], shape=aval.shape, dtype=np.bool_, typed=(op == "NotEqual"))]
+
+
+@register("div")
+def lower_div(ctx: LoweringContext, eqn, a: Sym, b: Sym):
+    aval = out_aval(eqn)
+    if a.dtype == np.float32:
+        return [binary(ctx, "RealDiv", a, b, aval.shape, aval.dtype)]
+    # lax.div on integers truncates towards zero; TF's FloorDiv floors.
+    g = ctx.graph
+    sign = binary(ctx, "Mul", g.op("Sign", [a], shape=a.shape, dtype=a.dtype),
+                  g.op("Sign", [b], shape=b.shape, dtype=b.dtype), aval.shape, aval.dtype)
+    quotient = binary(ctx, "FloorDiv", g.op("Abs", [a], shape=a.shape, dtype=a.dtype),
+                      g.op("Abs", [b], shape=b.shape, dtype=b.dtype), aval.shape, aval.dtype)
+    return [g.op("Mul", [sign, quotient], shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("rem")
+def lower_rem(ctx: LoweringContext, eqn, a: Sym, b: Sym):
+    # lax.rem takes the sign of the dividend (C fmod); TF's FloorMod the divisor's.
+    aval = out_aval(eqn)
+    g = ctx.graph
+    magnitude = binary(ctx, "FloorMod", g.op("Abs", [a], shape=a.shape, dtype=a.dtype),
+                       g.op("Abs", [b], shape=b.shape, dtype=b.dtype), aval.shape, aval.dtype)
+    sign = g.op("Sign", [a], shape=a.shape, dtype=a.dtype)
+    return [binary(ctx, "Mul", sign, magnitude, aval.shape, aval.dtype)]
+
+
+@register("integer_pow")
+def lower_integer_pow(ctx: LoweringContext, eqn, x: Sym):
+    aval = out_aval(eqn)
+    y = int(eqn.params["y"])
+    g = ctx.graph
+    if y == 0:
+        return [ctx.broadcast_to(ctx.scalar(1, x.dtype), aval.shape)]
+    power = abs(y)
+    result = None
+    base = x
+    # Exponentiation by squaring: exact for integers, few kernels for floats.
+    while power:
+        if power & 1:
+            result = base if result is None else g.op("Mul", [result, base], shape=x.shape, dtype=x.dtype)
+        power >>= 1
+        if power:
+            base = g.op("Square", [base], shape=x.shape, dtype=x.dtype)
+    if y < 0:
+        result = g.op("Reciprocal", [result], shape=x.shape, dtype=x.dtype)
+    return [result]
+
+
+@register("exp2")
+def lower_exp2(ctx: LoweringContext, eqn, x: Sym):
+    aval = out_aval(eqn)
+    return [ctx.graph.op("Pow", [ctx.scalar(2.0, x.dtype), x], shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("convert_element_type")
+def lower_convert(ctx: LoweringContext, eqn, x: Sym):
+    return [ctx.cast(x, eqn.params["new_dtype"])]
+
+
+@register("reduce_precision", "stop_gradient", "optimization_barrier", "copy", "copy_p")
+def lower_identity(ctx: LoweringContext, eqn, *xs: Sym):
+    return list(xs)
+
+
+@register("select_n")
+def lower_select_n(ctx: LoweringContext, eqn, pred: Sym, *cases: Sym):
+    aval = out_aval(eqn)
+    g = ctx.graph
+    if len(cases) == 1:
+        return [cases[0]]
+    if pred.dtype == np.bool_:
+        t, f = _unbroadcast(ctx, cases[1], cases[0])
+        return [g.op("SelectV2", [pred, t, f], {"T": attr_type(aval.dtype)},
+                     shape=aval.shape, dtype=aval.dtype)]
+    # Integer predicate: pick case i where pred == i, folding from the last case down.
+    result = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):
+        is_i = g.op("Equal", [pred, ctx.scalar(i, np.int32)], shape=pred.shape, dtype=np.bool_)
+        result = g.op("SelectV2", [is_i, cases[i], result], {"T": attr_type(aval.dtype)},
+                      shape=aval.shape, dtype=aval.dtype)
+    return [result]
+
+
+@register("clamp")
+def lower_clamp(ctx: LoweringContext, eqn, lo: Sym, x: Sym, hi: Sym):
+    aval = out_aval(eqn)
+    g = ctx.graph
+    low = g.op("Maximum", [x, lo], shape=aval.shape, dtype=aval.dtype)
+    return [g.op("Minimum", [low, hi], shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("round")
+def lower_round(ctx: LoweringContext, eqn, x: Sym):
+    aval = out_aval(eqn)
+    g = ctx.graph
+    method = int(eqn.params.get("rounding_method", 0))
+    if method == 1:  # to nearest even, like TF's Round
+        return [g.op("Round", [x], shape=aval.shape, dtype=aval.dtype)]
+    # away from zero: sign(x) * floor(|x| + 0.5)
+    half = g.op("AddV2", [g.op("Abs", [x], shape=x.shape, dtype=x.dtype), ctx.scalar(0.5, x.dtype)],
+                shape=x.shape, dtype=x.dtype)
+    floor = g.op("Floor", [half], shape=x.shape, dtype=x.dtype)
+    return [g.op("Mul", [g.op("Sign", [x], shape=x.shape, dtype=x.dtype), floor], shape=x.shape, dtype=x.dtype)]

@@ -1,0 +1,38 @@
+"""Reductions over axes, argmax/argmin."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Sym, attr_type
+from . import register
+from .common import LoweringContext, out_aval
+
+REDUCE_OPS = {"reduce_sum": "Sum", "reduce_max": "Max", "reduce_min": "Min", "reduce_prod": "Prod",
+              "reduce_and": "All", "reduce_or": "Any"}
+
+
+@register(*REDUCE_OPS)
+def lower_reduce(ctx: LoweringContext, eqn, x: Sym):
+    op = REDUCE_OPS[eqn.primitive.name]
+    if op in ("All", "Any"):
+        if x.dtype != np.bool_:
+            raise NotImplementedError(f"{eqn.primitive.name} on non-boolean values")
+        axes = tuple(int(a) for a in eqn.params["axes"])
+        if not axes:
+            return [x]
+        axes_t = ctx.graph.const_array(np.array(axes, np.int32), name="axes")
+        shape = [d for i, d in enumerate(x.shape) if i not in axes]
+        return [ctx.graph.op(op, [x, axes_t], {"keep_dims": {"b": False}, "Tidx": attr_type(np.int32)},
+                             shape=shape, dtype=np.bool_, typed=False)]
+    return [ctx.reduce(op, x, eqn.params["axes"])]
+
+
+@register("argmax", "argmin")
+def lower_argmax(ctx: LoweringContext, eqn, x: Sym):
+    (axis,) = eqn.params["axes"]
+    aval = out_aval(eqn)
+    op = "ArgMax" if eqn.primitive.name == "argmax" else "ArgMin"
+    axis_t = ctx.graph.const_array(np.int32(axis), name="axis")
+    return [ctx.graph.op(op, [x, axis_t], {"output_type": attr_type(np.int32), "Tidx": attr_type(np.int32)},
+                         shape=aval.shape, dtype=np.int32)]

@@ -1,0 +1,127 @@
+"""Check a converted model in real TF.js against the JAX function it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+
+from .errors import VerificationError
+from .tfjs_runtime import TfjsJob, model_io_names, run_tfjs
+
+
+@dataclass
+class OutputComparison:
+    name: str
+    shape: tuple[int, ...]
+    max_abs_error: float
+    max_rel_error: float
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class VerificationReport:
+    """Largest errors per output; `ok` when every output is within tolerance."""
+
+    model_dir: Path
+    outputs: list[OutputComparison] = field(default_factory=list)
+    error: str | None = None
+    atol: float = 0.0
+    rtol: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(o.ok for o in self.outputs)
+
+    @property
+    def max_abs_error(self) -> float:
+        return max((o.max_abs_error for o in self.outputs), default=float("nan"))
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.model_dir}: TF.js failed: {self.error}"
+        parts = [f"{o.name} max |err| {o.max_abs_error:.3g} (rel {o.max_rel_error:.3g})" + (
+            "" if o.ok else f" FAIL: {o.message}") for o in self.outputs]
+        return f"{self.model_dir}: " + "; ".join(parts)
+
+
+@dataclass
+class VerifyCase:
+    """One verification: the model, the JAX function and params, and inputs to feed."""
+
+    model_dir: Path
+    apply_fn: Callable
+    params: Any
+    inputs: Sequence[Any]
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+
+def _compare(name: str, expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) -> OutputComparison:
+    if expected.shape != actual.shape:
+        return OutputComparison(name, tuple(actual.shape), float("inf"), float("inf"), False,
+                                f"shape {actual.shape} differs from JAX's {expected.shape}")
+    if expected.dtype == np.bool_ or actual.dtype == np.bool_:
+        wrong = int(np.sum(expected.astype(bool) != actual.astype(bool)))
+        return OutputComparison(name, expected.shape, float(wrong), float(wrong), wrong == 0,
+                                f"{wrong} boolean values differ" if wrong else "")
+    exp = expected.astype(np.float64)
+    act = actual.astype(np.float64)
+    same_nonfinite = (~np.isfinite(exp)) & (exp == act) | (np.isnan(exp) & np.isnan(act))
+    diff = np.where(same_nonfinite, 0.0, np.abs(exp - act))
+    diff = np.nan_to_num(diff, nan=np.inf)
+    max_abs = float(diff.max()) if diff.size else 0.0
+    rel = diff / np.maximum(np.abs(exp), 1e-30)
+    max_rel = float(rel.max()) if rel.size else 0.0
+    ok = bool(np.all(diff <= atol + rtol * np.abs(np.nan_to_num(exp))))
+    message = "" if ok else f"exceeds atol={atol:g} + rtol={rtol:g}*|jax| (max |err| {max_abs:.3g})"
+    return OutputComparison(name, expected.shape, max_abs, max_rel, ok, message)
+
+
+def jax_outputs(apply_fn: Callable, params: Any, inputs: Sequence[Any]) -> list[np.ndarray]:
+    out = apply_fn(params, *[np.asarray(x) for x in inputs])
+    return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(out)]
+
+
+def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[VerificationReport]:
+    """Verify several models in one Node process; see `verify`."""
+    jobs, expected_all = [], []
+    for case in cases:
+        input_names, output_names = model_io_names(case.model_dir)
+        if len(input_names) != len(case.inputs):
+            raise VerificationError(
+                f"{case.model_dir} has {len(input_names)} inputs but {len(case.inputs)} were given")
+        jobs.append(TfjsJob(case.model_dir, dict(zip(input_names, case.inputs)), output_names))
+        expected_all.append((output_names, jax_outputs(case.apply_fn, case.params, case.inputs)))
+    results = run_tfjs(jobs, backend=backend)
+    reports = []
+    for case, result, (names, expected) in zip(cases, results, expected_all):
+        report = VerificationReport(Path(case.model_dir), atol=case.atol, rtol=case.rtol)
+        if result.error is not None:
+            report.error = result.error
+        elif len(result.outputs) != len(expected):
+            report.error = f"TF.js returned {len(result.outputs)} outputs, JAX {len(expected)}"
+        else:
+            report.outputs = [_compare(n, e, a, case.atol, case.rtol)
+                              for n, e, a in zip(names, expected, result.outputs)]
+        reports.append(report)
+    return reports
+
+
+def verify(model_dir: str | Path, apply_fn: Callable, params: Any, inputs: Sequence[Any], *,
+           atol: float = 1e-5, rtol: float = 1e-4, backend: str = "cpu",
+           raise_on_mismatch: bool = False) -> VerificationReport:
+    """Run the model in TF.js under Node on `inputs` and compare with `apply_fn(params, *inputs)`.
+
+    Returns a `VerificationReport` with the largest absolute and relative error
+    per output. With `raise_on_mismatch`, raises `VerificationError` carrying the
+    numbers when any output is outside `atol + rtol * |jax|`.
+    """
+    (report,) = verify_many([VerifyCase(Path(model_dir), apply_fn, params, inputs, atol, rtol)], backend)
+    if raise_on_mismatch and not report.ok:
+        raise VerificationError("TF.js disagrees with JAX: " + report.summary())
+    return report
