@@ -1,0 +1,199 @@
+"""`python -m builders.build`: site.toml -> a static site in `_site/`.
+
+Reads top to bottom: load and validate the config, run each demo's steps (cached),
+bundle the TypeScript, render the templates, build the docs, then swap the new site
+in atomically and print a summary. A failed or interrupted build leaves the
+previous `_site/` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundle import bundle_entries, copy_wasm_binaries
+from .cache import Cache
+from .config import SiteConfig, load_config
+from .convert.errors import ConversionError
+from .demos import demo_registry
+from .demos.base import BuildContext, Page
+from .docs import build_docs
+from .errors import BuildError, ConfigError, StepError
+from .render import Renderer
+from .summary import StepRecord, format_summary
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    pages: list[Page]
+    records: list[StepRecord]
+
+
+def _dir_bytes(paths) -> int:
+    return sum(Path(p).stat().st_size for p in paths)
+
+
+def run_demos(config: SiteConfig, ctx: BuildContext, only: list[str] | None) -> tuple[list[Page], list[StepRecord]]:
+    registry = demo_registry()
+    pages, records = [], []
+    for name, demo_config in config.demos.items():
+        if only and name not in only:
+            continue
+        print(f"==> {name}", flush=True)
+        events_before = len(ctx.cache.events)
+        start = time.perf_counter()
+        try:
+            page = registry[name].build_assets(demo_config, ctx)
+        except (BuildError, ConversionError) as exc:
+            raise StepError(name, exc) from exc
+        seconds = time.perf_counter() - start
+        events = ctx.cache.events[events_before:]
+        status = "cached" if events and all(hit for _, hit in events) else "rebuilt"
+        pages.append(page)
+        records.append(StepRecord(name, status, seconds, _dir_bytes(page.files.values()), page.summary))
+    return pages, records
+
+
+def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path) -> list[StepRecord]:
+    """Bundle scripts, copy data and render every page into `staging`."""
+    records = []
+    start = time.perf_counter()
+    entries = {}
+    for page in pages:
+        if page.entry:
+            entries[page.name] = page.entry
+        entries.update(page.extra_entries)
+    before = len(cache.events)
+    bundles = bundle_entries(entries, PROJECT_ROOT, cache)
+    assets_dir = staging / "assets"
+    assets_dir.mkdir(parents=True)
+    asset_paths = {}
+    for name, file in bundles.items():
+        shutil.copyfile(file, assets_dir / file.name)
+        asset_paths[name] = f"assets/{file.name}"
+    shutil.copyfile(PROJECT_ROOT / "templates" / "static" / "site.css", assets_dir / "site.css")
+    asset_paths["css"] = "assets/site.css"
+    copy_wasm_binaries(PROJECT_ROOT, assets_dir / "wasm")
+    hit = all(h for _, h in cache.events[before:])
+    records.append(StepRecord("bundle", "cached" if hit else "rebuilt", time.perf_counter() - start,
+                              _dir_bytes(assets_dir.rglob("*.js")), {"bundles": len(bundles)}))
+
+    start = time.perf_counter()
+    nav = [{"name": p.name, "title": p.title, "description": p.description, "href": f"{p.name}/"} for p in pages]
+    renderer = Renderer(PROJECT_ROOT / "templates", config.site, nav, asset_paths)
+    for page in pages:
+        for rel, src in page.files.items():
+            dest = staging / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+        html = renderer.render(page.template, f"{page.name}/index.html", page=page.data,
+                               bundle=asset_paths.get(page.name), title=page.title)
+        _write(staging / page.name / "index.html", html)
+        for site_path, template in page.extra_pages.items():
+            _write(staging / site_path, renderer.render(template, site_path, page=page.data,
+                                                        bundle=asset_paths.get(page.name), title=page.title))
+    _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
+    _write(staging / "404.html", renderer.render("404.html", "404.html", title="Page not found"))
+    (staging / ".nojekyll").write_text("")
+    records.append(StepRecord("render", "rebuilt", time.perf_counter() - start, 0, {"pages": len(pages) + 2}))
+    return records
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace `out` by `staging` with renames, so readers never see a half-written site."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, only: list[str] | None = None,
+          clean: bool = False, profile: str = "default", cache_dir: str | Path | None = None) -> BuildResult:
+    """Build the whole site; raises `ConfigError`, `StepError` or `BuildError`."""
+    registry = demo_registry()
+    config = load_config(config_path, registry, profile=profile)
+    if only:
+        unknown = [n for n in only if n not in registry]
+        if unknown:
+            raise ConfigError([f"--only: unknown demo '{n}'; known demos: {', '.join(registry)}" for n in unknown],
+                              "command line")
+        not_enabled = [n for n in only if n not in config.demos]
+        if not_enabled:
+            raise ConfigError([f"--only: demo '{n}' is disabled in site.toml" for n in not_enabled], "command line")
+    out = Path(out).resolve()
+    cache_root = Path(cache_dir) if cache_dir else PROJECT_ROOT / ".cache"
+    if clean and cache_root.exists():
+        shutil.rmtree(cache_root)
+    cache = Cache(cache_root / profile if profile != "default" else cache_root)
+    ctx = BuildContext(site=config.site, cache=cache, profile=profile, project_root=PROJECT_ROOT)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published site must be world-readable
+    try:
+        pages, records = run_demos(config, ctx, only)
+        records += assemble(pages, config, cache, staging)
+        start = time.perf_counter()
+        docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, registry)
+        if docs_status:
+            records.append(StepRecord("docs", docs_status, time.perf_counter() - start,
+                                      _dir_bytes(p for p in (staging / "docs").rglob("*") if p.is_file())))
+        swap_in(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(out, pages, records)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builders.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="site.toml", help="settings file (default: site.toml)")
+    parser.add_argument("--out", default="_site", help="output folder (default: _site)")
+    parser.add_argument("--only", default="", help="build only these demos, e.g. --only jax,mnist")
+    parser.add_argument("--clean", action="store_true", help="delete the build cache first (redo all work)")
+    parser.add_argument("--profile", choices=("default", "smoke"), default="default",
+                        help="'smoke' trains for a few steps only (for tests)")
+    args = parser.parse_args(argv)
+    only = [n.strip() for n in args.only.split(",") if n.strip()] or None
+    start = time.perf_counter()
+    try:
+        result = build(args.config, args.out, only=only, clean=args.clean, profile=args.profile)
+    except ConfigError as exc:
+        print(f"error: invalid configuration ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):",
+              file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {exc.path}: {problem}", file=sys.stderr)
+        return 2
+    except (BuildError, ConversionError) as exc:
+        print(f"error: {exc}\nThe previous {args.out}/ was left unchanged.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the previous {args.out}/ was left unchanged.", file=sys.stderr)
+        return 130
+    print()
+    print(format_summary(result.records))
+    print(f"\nbuilt {result.out} in {time.perf_counter() - start:.1f}s "
+          f"({len(result.pages)} demo page{'s' * (len(result.pages) != 1)}); "
+          f"serve it with: python -m builders.serve")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Bundle `site_src/` TypeScript with esbuild (TF.js from npm, nothing from a CDN)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from .cache import Cache, hash_files
+from .errors import BuildError
+from .proc import run_tool
+
+WASM_FILES = ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm")
+
+
+def esbuild_binary(root: Path) -> Path:
+    binary = root / "node_modules" / ".bin" / "esbuild"
+    if not binary.exists():
+        raise BuildError("esbuild is not installed: run `npm ci` in the project folder (the README's "
+                         "build command does it for you)")
+    return binary
+
+
+def bundle_entries(entries: dict[str, str], root: Path, cache: Cache) -> dict[str, Path]:
+    """Bundle each entry (bundle name -> TS path) into a minified, content-hashed JS file.
+
+    Returns bundle name -> cached file whose name is `<name>-<hash>.js`. Cached by
+    the contents of site_src/ and package-lock.json.
+    """
+    esbuild = esbuild_binary(root)
+    inputs = {"entries": entries, "src": hash_files([root / "site_src", root / "package-lock.json"])}
+
+    def build(out: Path) -> dict[str, str]:
+        names = {}
+        for name, entry in sorted(entries.items()):
+            if not (root / entry).is_file():
+                raise BuildError(f"bundle entry {entry} does not exist")
+            tmp = out / f"{name}.js"
+            run_tool([esbuild, entry, "--bundle", "--minify", "--format=esm", "--target=es2020",
+                      "--legal-comments=none", "--log-level=warning", f"--outfile={tmp}",
+                      "--define:process.env.NODE_ENV=\"production\""], cwd=root)
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+            final = out / f"{name}-{digest}.js"
+            tmp.rename(final)
+            names[name] = final.name
+        return names
+
+    result = cache.run("bundle", inputs, build)
+    return {name: result.path / file for name, file in result.value.items()}
+
+
+def copy_wasm_binaries(root: Path, dest: Path) -> list[Path]:
+    """Self-host the TF.js WASM backend binaries under `dest` (no CDN)."""
+    src = root / "node_modules" / "@tensorflow" / "tfjs-backend-wasm" / "dist"
+    dest.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in WASM_FILES:
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dest / name)
+            copied.append(dest / name)
+    if not copied:
+        raise BuildError(f"TF.js WASM binaries not found in {src}: run `npm ci`")
+    return copied

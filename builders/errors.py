@@ -1,0 +1,29 @@
+"""Exceptions of the site builder. Only CLIs print them."""
+
+from __future__ import annotations
+
+
+class BuildError(Exception):
+    """A build failed for a reason the user can act on."""
+
+
+class ConfigError(BuildError):
+    """`site.toml` is invalid; `problems` lists every problem, each naming its key."""
+
+    def __init__(self, problems: list[str], path: str = "site.toml"):
+        self.problems = problems
+        self.path = path
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+class StepError(BuildError):
+    """A build step (one demo) failed; names the step and keeps the cause."""
+
+    def __init__(self, step: str, cause: BaseException | str):
+        self.step = step
+        self.cause = cause
+        super().__init__(f"step '{step}' failed: {cause}")
+
+
+class ToolError(BuildError):
+    """An external tool (node, esbuild, mkdocs, npm) failed; carries its output."""

@@ -1,0 +1,79 @@
+"""Render Jinja templates into HTML pages with relative URLs and a strict CSP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .config import SiteSettings
+
+
+def relative_root(site_path: str) -> str:
+    """'../' for 'mnist/index.html', '' for 'index.html': pages work under any sub-path."""
+    depth = site_path.count("/")
+    return "../" * depth
+
+
+def data_base_url(site: SiteSettings, root: str) -> str:
+    """Base URL pages load data from: the site's own `data/` or `site.data_base_url`."""
+    if site.data_base_url:
+        return site.data_base_url.rstrip("/") + "/"
+    return root + "data/"
+
+
+def content_security_policy(site: SiteSettings) -> str:
+    """Only the page's own origin (plus the data origin when data lives elsewhere)."""
+    extra = ""
+    if site.data_base_url:
+        parts = urlsplit(site.data_base_url)
+        extra = f" {parts.scheme}://{parts.netloc}"
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob:{extra}",
+        f"connect-src 'self'{extra}",
+        "worker-src 'self' blob:",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ])
+
+
+def json_for_script(value: Any) -> str:
+    """JSON safe to embed in a <script type="application/json"> element."""
+    return json.dumps(value, sort_keys=True).replace("</", "<\\/")
+
+
+class Renderer:
+    """One Jinja environment for the whole site."""
+
+    def __init__(self, templates_dir: Path, site: SiteSettings, nav: list[dict], assets: dict[str, str]):
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir)),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self.site = site
+        self.nav = nav
+        self.assets = assets  # asset name -> site-relative path
+
+    def render(self, template: str, site_path: str, *, page: dict | None = None, bundle: str | None = None,
+               title: str = "") -> str:
+        root = relative_root(site_path)
+        page = page or {}
+        config = {"dataBaseUrl": data_base_url(self.site, root), "root": root, **page.get("client", {})}
+        canonical = self.site.site_url.rstrip("/") + "/" + site_path.removesuffix("index.html") \
+            if self.site.site_url else ""
+        return self.env.get_template(template).render(
+            site=self.site, page=page, root=root, title=title, nav=self.nav,
+            bundle=(root + bundle) if bundle else None,
+            assets={k: root + v for k, v in self.assets.items()},
+            page_config=json_for_script(config), csp=content_security_policy(self.site),
+            canonical=canonical, site_path=site_path,
+        )

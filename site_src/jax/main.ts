@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {dataUrl, readPageConfig} from '../common/config';
+import {loadModel} from '../common/model';
+import {showError, showProgress} from '../common/progress';
+import {formatMatrix, maxAbsDiff, parseRows} from './rows';
+
+interface ModelInfo { name: string; url: string; polymorphic: boolean }
+interface JaxPageConfig { models: ModelInfo[]; inputs: number[][]; jaxOutputs: number[][]; rows: number }
+
+const TOLERANCE = 1e-5;
+
+function byTestId(root: ParentNode, id: string): HTMLElement {
+  const el = root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`missing element ${id}`);
+  return el;
+}
+
+async function main(): Promise<void> {
+  const config = readPageConfig();
+  const page = config as unknown as JaxPageConfig;
+  const input = byTestId(document, 'input-rows') as HTMLTextAreaElement;
+  const button = byTestId(document, 'compute') as HTMLButtonElement;
+  const status = byTestId(document, 'status');
+  const messages = byTestId(document, 'messages');
+  const bar = byTestId(document, 'progress') as HTMLProgressElement;
+  input.value = page.inputs.map((r) => r.join(', ')).join('\n');
+
+  const backend = await initBackend(config.root);
+  const fractions = page.models.map(() => 0);
+  const models = await Promise.all(page.models.map((m, i) => loadModel(dataUrl(config, m.url), (f) => {
+    fractions[i] = f;
+    showProgress(bar, null, fractions.reduce((a, b) => a + b, 0) / fractions.length);
+  })));
+  status.textContent = `Models loaded; running on ${BACKEND_LABELS[backend] ?? backend}.`;
+
+  const compute = () => {
+    messages.replaceChildren();
+    let rows: number[][];
+    try {
+      rows = parseRows(input.value, 2);
+    } catch (err) {
+      showError(messages, (err as Error).message);
+      return;
+    }
+    const isExample = maxAbsDiff(rows, page.inputs) === 0;
+    page.models.forEach((info, i) => {
+      const section = byTestId(document, `model-${info.name}`);
+      const out = byTestId(section, 'tfjs-output');
+      const jax = byTestId(section, 'jax-output');
+      const match = byTestId(section, 'match');
+      jax.textContent = isExample ? formatMatrix(page.jaxOutputs) : '(JAX ran at build time on the example input only)';
+      if (!info.polymorphic && rows.length !== page.rows) {
+        out.textContent = `this model takes exactly ${page.rows} rows`;
+        match.textContent = '';
+        match.dataset.state = 'none';
+        return;
+      }
+      const result = tf.tidy(() => models[i].predict(tf.tensor2d(rows, [rows.length, 2], 'float32')) as tf.Tensor);
+      const values = result.arraySync() as number[][];
+      result.dispose();
+      out.textContent = formatMatrix(values);
+      if (isExample) {
+        const err = maxAbsDiff(values, page.jaxOutputs);
+        const ok = err <= TOLERANCE;
+        match.textContent = ok ? `✓ TF.js matches JAX (max |error| ${err.toPrecision(2)})`
+          : `✗ TF.js differs from JAX (max |error| ${err.toPrecision(2)})`;
+        match.dataset.state = ok ? 'match' : 'mismatch';
+      } else {
+        match.textContent = 'Edited input: no JAX reference to compare with.';
+        match.dataset.state = 'none';
+      }
+    });
+  };
+  button.disabled = false;
+  button.addEventListener('click', compute);
+  compute();
+}
+
+main().catch((err) => {
+  const status = document.querySelector('[data-testid="status"]');
+  if (status) status.textContent = 'Failed to start.';
+  const messages = document.querySelector<HTMLElement>('[data-testid="messages"]');
+  if (messages) showError(messages, (err as Error).message);
+});
