@@ -7,8 +7,7 @@
 """
 
 from .converter import ConversionResult, convert_jax
-from .errors import (ConversionError, NodeRuntimeError, SignatureError, UnsupportedPrimitiveError,
-                     VerificationError)
+from .errors import ConversionError, NodeRuntimeError, SignatureError, UnsupportedPrimitiveError, VerificationError
 from .lowering import register, supported_primitives
 from .verify import VerificationReport, VerifyCase, verify, verify_many
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import operator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class DimValue:
     variables, emitting graph nodes for each operation.
     """
 
-    def __init__(self, graph: "GraphBuilder", sym: Sym):
+    def __init__(self, graph: GraphBuilder, sym: Sym):
         self.graph = graph
         self.sym = sym
 
@@ -97,7 +98,7 @@ class DimValue:
             return other.sym
         return self.graph.const_array(np.array(int(other), np.int32))
 
-    def _binary(self, op: str, other: Any, reverse: bool = False) -> "DimValue":
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> DimValue:
         a, b = self.sym, self._lift(other)
         if reverse:
             a, b = b, a

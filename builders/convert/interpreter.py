@@ -33,12 +33,19 @@ class Concrete:
 Value = Any  # Sym | Concrete
 
 
-def source_line(eqn) -> str:
-    """The user's source location of an equation, e.g. 'model.py:12 (__call__)'."""
+def source_line(eqn, call_sites: tuple[str, ...] = ()) -> str:
+    """The user's source location of an equation, e.g. 'model.py:12 (__call__)'.
+
+    Equations inside a library's jitted function carry no user frame; they get the
+    location of the innermost call site that has one.
+    """
     try:
-        return source_info_util.summarize(eqn.source_info)
+        line = source_info_util.summarize(eqn.source_info)
     except Exception:
-        return "unknown location"
+        line = ""
+    if line:
+        return line
+    return next((site for site in reversed(call_sites) if site), "unknown location")
 
 
 def _fmt_aval(aval) -> str:
@@ -63,6 +70,7 @@ class Interpreter:
     def __init__(self, ctx: LoweringContext, fold_constants: bool = True):
         self.ctx = ctx
         self.fold_constants = fold_constants
+        self.call_sites: list[str] = []  # source lines of the enclosing inlined calls
 
     def materialize(self, value: Value) -> Sym:
         if isinstance(value, Sym):
@@ -96,21 +104,26 @@ class Interpreter:
             inner, consts = _inner_jaxpr(eqn)
             n_consts = len(inner.invars) - len(invals)
             if n_consts < 0:
-                raise ConversionError(f"unexpected arguments to '{name}' at {source_line(eqn)}")
-            return self.run(inner, consts, invals)
+                raise ConversionError(f"unexpected arguments to '{name}' at {source_line(eqn, tuple(self.call_sites))}")
+            self.call_sites.append(source_line(eqn, tuple(self.call_sites)))
+            try:
+                return self.run(inner, consts, invals)
+            finally:
+                self.call_sites.pop()
         if self.fold_constants and self._foldable(eqn, invals):
             folded = self._fold(eqn, invals)
             if folded is not None:
                 return folded
         lowering = LOWERINGS.get(name)
         if lowering is None:
-            raise UnsupportedPrimitiveError(name, [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn))
+            raise UnsupportedPrimitiveError(name, [_fmt_aval(v.aval) for v in eqn.invars],
+                                            source_line(eqn, tuple(self.call_sites)))
         syms = [self.materialize(v) for v in invals]
         try:
             outs = lowering(self.ctx, eqn, *syms)
         except NotImplementedError as exc:
             raise UnsupportedPrimitiveError(
-                name, [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn),
+                name, [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn, tuple(self.call_sites)),
                 hint=f"This form is not supported: {exc}.",
             ) from None
         if len(outs) != len(eqn.outvars):

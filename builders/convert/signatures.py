@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -159,7 +160,8 @@ def normalize_inputs(
     try:
         symbolic = export.symbolic_args_specs(structs, specs_str)
     except Exception as exc:  # jax raises ValueError/TypeError with its own wording
-        raise SignatureError(f"polymorphic_shapes {list(polymorphic_shapes or [])} could not be parsed: {exc}") from None
+        raise SignatureError(
+            f"polymorphic_shapes {list(polymorphic_shapes or [])} could not be parsed: {exc}") from None
 
     result = []
     for i, ((shape, dtype), sym) in enumerate(zip(parsed, symbolic)):

@@ -6,15 +6,16 @@ import fnmatch
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
+from .dtypes import tf_enum
 from .errors import ConversionError
 from .graph import GraphBuilder, Sym, tensor_shape
-from .dtypes import tf_enum
 
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
@@ -28,7 +29,7 @@ class QuantizationSpec:
     patterns: tuple[str, ...] = ("*",)
 
     @classmethod
-    def parse(cls, quantization: Any) -> "QuantizationSpec | None":
+    def parse(cls, quantization: Any) -> QuantizationSpec | None:
         if quantization is None:
             return None
         if isinstance(quantization, str):
