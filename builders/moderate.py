@@ -1,0 +1,196 @@
+"""Server-side moderation with the same model and threshold rule as the guestbook page.
+
+A check in the browser can be skipped with developer tools, so a server that stores
+messages should run it again. `moderate` reads the files the site publishes
+(`data/models/toxicity/`: model.json, its weight file and vectorizer.json), tokenizes
+like scikit-learn's `TfidfVectorizer` and evaluates the model with numpy; no scikit-learn
+or TensorFlow needed at serving time.
+
+    from builders.moderate import moderate
+    moderate(["hello", "you idiot"], threshold=0.9)
+    # [{"label": "profanity", "results": [{"probabilities": [p_false, p_true], "match": ...}, ...]}]
+
+CLI: `python -m builders.moderate "text" ... [--threshold 0.9] [--model-dir DIR] [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import BuildError
+
+DEFAULT_SITE_DIR = Path("_site/data/models/toxicity")
+ENV_MODEL_DIR = "TOXICITY_MODEL_DIR"
+
+_DTYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "uint16": np.uint16,
+           "float16": np.float16, "bool": np.bool_}
+
+
+def read_weights(model_dir: Path) -> dict[str, np.ndarray]:
+    """All weights of a TF.js graph model (`model.json` + shards), dequantized, by name."""
+    manifest = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["weightsManifest"]
+    weights: dict[str, np.ndarray] = {}
+    for group in manifest:
+        blob = b"".join((model_dir / p).read_bytes() for p in group["paths"])
+        offset = 0
+        for spec in group["weights"]:
+            quant = spec.get("quantization")
+            dtype = np.dtype(_DTYPES[quant["dtype"] if quant else spec["dtype"]]).newbyteorder("<")
+            count = int(np.prod(spec["shape"], dtype=np.int64))
+            values = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+            offset += count * dtype.itemsize
+            if quant and quant["dtype"] in ("uint8", "uint16"):
+                values = values.astype(np.float32) * np.float32(quant["scale"]) + np.float32(quant["min"])
+            weights[spec["name"]] = np.asarray(values, np.float32 if quant else dtype).reshape(spec["shape"])
+    return weights
+
+
+@dataclass
+class EmbeddedModel:
+    """The published embedded model: vectorizer spec plus the ported classifier's arrays."""
+
+    label: str
+    columns: dict[str, int]
+    idf: np.ndarray
+    stop_words: frozenset[str]
+    token_re: re.Pattern
+    sublinear_tf: bool
+    coef: np.ndarray  # [V, K]
+    intercept: np.ndarray  # [K]
+    a: np.ndarray
+    b: np.ndarray
+
+    def tfidf(self, texts: Sequence[str]) -> np.ndarray:
+        """[len(texts), V] l2-normalised TF-IDF rows (float64), as `TfidfVectorizer.transform`."""
+        x = np.zeros((len(texts), len(self.columns)), np.float64)
+        for i, text in enumerate(texts):
+            for token in self.token_re.findall(text.lower()):
+                column = self.columns.get(token)
+                if column is not None and token not in self.stop_words:
+                    x[i, column] += 1.0
+            if self.sublinear_tf:
+                nz = x[i] > 0
+                x[i, nz] = np.log(x[i, nz]) + 1.0
+            x[i] *= self.idf
+            norm = np.sqrt(np.dot(x[i], x[i]))
+            if norm > 0:
+                x[i] /= norm
+        return x
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """[len(texts), 2] = [P(not label), P(label)]: the model graph, in float64."""
+        decision = self.tfidf(texts) @ self.coef + self.intercept
+        p_true = (1.0 / (1.0 + np.exp(self.a * decision + self.b))).mean(axis=1)
+        return np.stack([1.0 - p_true, p_true], axis=1)
+
+
+def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path:
+    """`model_dir`, else $TOXICITY_MODEL_DIR, else `_site/data/models/toxicity`, else build it (cached)."""
+    if model_dir is not None:
+        return Path(model_dir)
+    if os.environ.get(ENV_MODEL_DIR):
+        return Path(os.environ[ENV_MODEL_DIR])
+    if (DEFAULT_SITE_DIR / "vectorizer.json").is_file():
+        return DEFAULT_SITE_DIR
+    # Nothing built yet: produce the same files the build publishes, through the build cache.
+    from .cache import Cache
+    from .demos import toxicity
+    from .demos.base import BuildContext
+
+    ctx = BuildContext(site=None, cache=Cache(".cache"), profile="default", project_root=Path.cwd())
+    page = toxicity.build_assets(toxicity.Config(source="embedded"), ctx)
+    return Path(next(iter(page.files.values()))).parent.parent
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(model_dir: str | os.PathLike | None = None) -> EmbeddedModel:
+    """Load (once per folder) the embedded model published in `model_dir`."""
+    folder = resolve_model_dir(model_dir)
+    vectorizer_file = folder / "vectorizer.json"
+    if not vectorizer_file.is_file():
+        # A cache entry keeps model.json under model/; the site keeps everything side by side.
+        hint = " (server-side moderation runs the embedded model only)" if (folder / "vocab.json").is_file() else ""
+        raise BuildError(f"{vectorizer_file} not found{hint}; build the site with demos.toxicity.source = "
+                         f"\"embedded\" or pass model_dir= / set ${ENV_MODEL_DIR}")
+    model_folder = folder if (folder / "model.json").is_file() else folder / "model"
+    spec = json.loads(vectorizer_file.read_text(encoding="utf-8"))
+    if spec.get("format") != "tfidf-vectorizer/1" or spec.get("ngram_range") != [1, 1]:
+        raise BuildError(f"{vectorizer_file}: unsupported vectorizer (format {spec.get('format')})")
+    w = read_weights(model_folder)
+    return EmbeddedModel(
+        label=spec["label"], columns={t: i for i, t in enumerate(spec["terms"])},
+        idf=np.asarray(spec["idf"], np.float64), stop_words=frozenset(spec["stop_words"]),
+        token_re=re.compile(spec["token_pattern"]), sublinear_tf=bool(spec["sublinear_tf"]),
+        coef=w["coef"].astype(np.float64), intercept=w["intercept"].reshape(-1).astype(np.float64),
+        a=w["a"].reshape(-1).astype(np.float64), b=w["b"].reshape(-1).astype(np.float64))
+
+
+def moderate(texts: str | Sequence[str], threshold: float = 0.9, labels: Sequence[str] | None = None,
+             model_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Classify `texts` like the page's `model.classify`.
+
+    Returns `[{"label", "results": [{"probabilities": [p_false, p_true], "match"}]}]`, one entry
+    per selected label and one result per text; `match` is None unless max(p) > threshold,
+    else p_true > p_false. Raises `ValueError` for a bad threshold or an unknown label.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be a number in [0, 1], got {threshold}")
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    model = load_model(str(model_dir) if model_dir is not None else None)
+    selected = list(labels) if labels else [model.label]
+    unknown = [label for label in selected if label != model.label]
+    if unknown:
+        raise ValueError(f"unknown label(s) {', '.join(unknown)}; this model has: {model.label}")
+    probs = model.probabilities(texts) if texts else np.zeros((0, 2))
+    results = []
+    for p_false, p_true in probs.tolist():
+        match = (p_true > p_false) if max(p_false, p_true) > threshold else None
+        results.append({"probabilities": [p_false, p_true], "match": match})
+    return [{"label": model.label, "results": results}]
+
+
+def is_flagged(predictions: list[dict[str, Any]], index: int = 0) -> bool:
+    """Whether any label matched text `index`: what the guestbook rejects."""
+    return any(p["results"][index]["match"] is True for p in predictions)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builders.moderate",
+                                     description="Check texts with the site's toxicity model.")
+    parser.add_argument("texts", nargs="+", help="texts to check")
+    parser.add_argument("--threshold", type=float, default=0.9, help="confidence threshold (default 0.9)")
+    parser.add_argument("--labels", default="", help="comma-separated labels (default: all)")
+    parser.add_argument("--model-dir", default=None, help=f"published model folder (default: ${ENV_MODEL_DIR}, "
+                        f"then {DEFAULT_SITE_DIR}, else built into .cache/)")
+    parser.add_argument("--json", action="store_true", help="print the classify() result as JSON")
+    args = parser.parse_args(argv)
+    try:
+        labels = [s for s in args.labels.split(",") if s] or None
+        predictions = moderate(args.texts, args.threshold, labels, args.model_dir)
+    except (ValueError, BuildError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(predictions, indent=1))
+        return 0
+    for i, text in enumerate(args.texts):
+        verdict = "REJECT" if is_flagged(predictions, i) else "ok"
+        scores = ", ".join(f"{p['label']}={p['results'][i]['probabilities'][1]:.4f} "
+                           f"(match={json.dumps(p['results'][i]['match'])})" for p in predictions)
+        print(f"{verdict:6}  {scores}  {text!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
