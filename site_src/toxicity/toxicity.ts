@@ -4,6 +4,7 @@
  * embedded profanity classifier (TF-IDF + calibrated SVMs) or the official toxicity model.
  */
 import * as tf from '@tensorflow/tfjs';
+import {dataUrl, PageConfig, readPageConfig} from '../common/config';
 import {checkThreshold, LabelPrediction, selectLabels, toPredictions} from './classify';
 import {batchInputs, UnigramTokenizer, Vocabulary} from './sentencepiece';
 import {TfidfVectorizer, VectorizerSpec} from './vectorizer';
@@ -38,6 +39,11 @@ export class ToxicityClassifier {
   constructor(private readonly engine: Engine, public threshold: number, labels: string[]) {
     checkThreshold(threshold);
     this.labels = selectLabels(engine.labels, labels);
+  }
+
+  /** The same loaded model with another threshold and label selection (no reload). */
+  withSettings(threshold: number, labels: string[]): ToxicityClassifier {
+    return new ToxicityClassifier(this.engine, threshold, labels);
   }
 
   /** Every label the model can predict (the selected ones are `labels`). */
@@ -121,11 +127,33 @@ async function officialEngine(options: LoadOptions): Promise<Engine> {
   };
 }
 
+/** The build's `client` settings for this page (see builders/demos/toxicity). */
+export interface ToxicityPageConfig extends PageConfig {
+  source: 'embedded' | 'official';
+  modelUrl: string;
+  vectorizerUrl?: string;
+  vocabUrl?: string;
+  modelLabels: string[];
+  labels: string[];
+  threshold: number;
+}
+
+/** Where the site published the model, from the page's build-time configuration. */
+export function pageOptions(config = readPageConfig() as ToxicityPageConfig): LoadOptions {
+  return {
+    source: config.source,
+    modelUrl: dataUrl(config, config.modelUrl),
+    vectorizerUrl: config.vectorizerUrl ? dataUrl(config, config.vectorizerUrl) : undefined,
+    vocabUrl: config.vocabUrl ? dataUrl(config, config.vocabUrl) : undefined,
+  };
+}
+
 /**
  * Load the classifier. `threshold` (default 0.9) and `labels` (default: all) as in the
- * original package; `options` says where the published model lives.
+ * original package; `options` says where the published model lives (default: this page's).
  */
-export async function load(threshold = 0.9, labels: string[] = [], options: LoadOptions): Promise<ToxicityClassifier> {
+export async function load(threshold = 0.9, labels: string[] = [], options: LoadOptions = pageOptions()):
+  Promise<ToxicityClassifier> {
   checkThreshold(threshold);
   const engine = options.source === 'official' ? await officialEngine(options) : await embeddedEngine(options);
   options.onProgress?.(1);

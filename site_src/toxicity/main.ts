@@ -1,0 +1,143 @@
+/** The guestbook page: every message is classified on the device before it is posted. */
+import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {readPageConfig} from '../common/config';
+import {showError, showProgress} from '../common/progress';
+import {isFlagged, LabelPrediction} from './classify';
+import {Entry, loadEntries, makeEntry, saveEntries} from './guestbook';
+import {load, pageOptions, ToxicityClassifier, ToxicityPageConfig} from './toxicity';
+
+const SNACKBAR_MS = 6000;
+
+function byTestId<T extends HTMLElement>(id: string): T {
+  const el = document.querySelector<T>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`missing element ${id}`);
+  return el;
+}
+
+function renderEntries(list: HTMLElement, entries: Entry[], scores: Map<string, string>): void {
+  // Newest first; user text only ever goes through textContent.
+  list.replaceChildren(...[...entries].reverse().map((entry) => {
+    const item = document.createElement('li');
+    item.dataset.testid = 'message';
+    const author = document.createElement('span');
+    author.className = 'author';
+    author.textContent = entry.name;
+    const time = document.createElement('time');
+    time.className = 'meta';
+    time.dateTime = entry.time;
+    time.textContent = new Date(entry.time).toLocaleString();
+    const text = document.createElement('div');
+    text.className = 'text';
+    text.dataset.testid = 'message-text';
+    text.textContent = entry.message;
+    item.append(author, time, text);
+    const score = scores.get(entry.time);
+    if (score) {
+      const meta = document.createElement('div');
+      meta.className = 'scores meta';
+      meta.textContent = score;
+      item.append(meta);
+    }
+    return item;
+  }));
+}
+
+function describeScores(predictions: LabelPrediction[]): string {
+  return predictions.map((p) => `${p.label}: ${p.results[0].probabilities[1].toFixed(3)}`).join(', ');
+}
+
+async function main(): Promise<void> {
+  const config = readPageConfig() as ToxicityPageConfig;
+  const form = byTestId<HTMLFormElement>('guestbook-form');
+  const nameInput = byTestId<HTMLInputElement>('name-input');
+  const messageInput = byTestId<HTMLTextAreaElement>('message-input');
+  const submit = byTestId<HTMLButtonElement>('submit');
+  const status = byTestId('status');
+  const bar = byTestId<HTMLProgressElement>('progress');
+  const list = byTestId('messages');
+  const snackbar = byTestId('snackbar');
+  const thresholdInput = byTestId<HTMLInputElement>('threshold');
+  const showScores = byTestId<HTMLInputElement>('show-scores');
+  const errors = document.getElementById('errors') ?? document.body;
+
+  let entries = loadEntries(localStorage);
+  const scores = new Map<string, string>();
+  renderEntries(list, entries, scores);
+
+  let snackbarTimer: number | undefined;
+  const showSnackbar = (text: string) => {
+    snackbar.textContent = text;
+    snackbar.hidden = false;
+    window.clearTimeout(snackbarTimer);
+    snackbarTimer = window.setTimeout(() => { snackbar.hidden = true; }, SNACKBAR_MS);
+  };
+
+  const settings = (model: ToxicityClassifier): ToxicityClassifier => {
+    const threshold = Number(thresholdInput.value);
+    const labels = [...document.querySelectorAll<HTMLInputElement>('input[name="label"]:checked')].map((c) => c.value);
+    // No label selected means nothing to check against: say so instead of posting unchecked.
+    if (labels.length === 0) throw new Error('select at least one label to check messages against');
+    return model.withSettings(threshold, labels);
+  };
+
+  // Submissions made before the model is ready wait for it (the button is disabled too).
+  const ready: Promise<ToxicityClassifier> = (async () => {
+    const backend = await initBackend(config.root);
+    const model = await load(config.threshold, config.modelLabels, {
+      ...pageOptions(config), onProgress: (f) => showProgress(bar, null, f),
+    });
+    status.textContent = `Model loaded (${model.modelLabels.join(', ')}); running on ${BACKEND_LABELS[backend] ?? backend}.`;
+    submit.disabled = false;
+    submit.textContent = 'Sign the guestbook';
+    return model;
+  })();
+  ready.catch((err: unknown) => {
+    status.textContent = 'The model could not be loaded; posting is disabled.';
+    showError(errors, err instanceof Error ? err.message : String(err));
+  });
+
+  let loaded = false;
+  ready.then(() => { loaded = true; }, () => undefined);
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    const entry = makeEntry(nameInput.value, messageInput.value);
+    if (!entry) return;
+    busy = true;
+    submit.disabled = true;
+    try {
+      const model = settings(await ready);
+      status.textContent = 'Checking your message…';
+      const predictions = await model.classify(entry.message);
+      if (isFlagged(predictions)) {
+        const labels = predictions.filter((p) => p.results[0].match === true).map((p) => p.label);
+        showSnackbar(`Please be kind: your message looks like ${labels.join(', ')} and was not posted.`);
+        messageInput.value = '';
+        status.textContent = 'Message rejected.';
+      } else {
+        entries = [...entries, entry];
+        saveEntries(localStorage, entries);
+        if (showScores.checked) scores.set(entry.time, describeScores(predictions));
+        renderEntries(list, entries, scores);
+        messageInput.value = '';
+        status.textContent = 'Message posted.';
+      }
+    } catch (err) {
+      showError(errors, err instanceof Error ? err.message : String(err));
+    } finally {
+      busy = false;
+      submit.disabled = !loaded;
+    }
+  });
+
+  byTestId('clear').addEventListener('click', () => {
+    entries = [];
+    saveEntries(localStorage, entries);
+    renderEntries(list, entries, scores);
+  });
+}
+
+main().catch((err: unknown) => {
+  showError(document.querySelector('main') ?? document.body, err instanceof Error ? err.message : String(err));
+});
