@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import jax_example
+from . import jax_example, toxicity
 
 DEMO_MODULES: list[ModuleType] = [
     jax_example,
+    toxicity,
 ]
 
 
