@@ -7,7 +7,7 @@ this package registers every built-in lowering.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 LOWERINGS: dict[str, Callable] = {}
 
@@ -33,4 +33,4 @@ def supported_primitives() -> list[str]:
     return sorted(set(LOWERINGS) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
 
 
-from . import elementwise, shape_ops, reductions, linalg  # noqa: E402,F401  (registration)
+from . import conv, elementwise, indexing, linalg, reductions, shape_ops, special, windows  # noqa: E402,F401  (registration)  # noqa: E402,F401  (registration)

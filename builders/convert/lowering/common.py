@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,3 +110,99 @@ def out_aval(eqn, index: int = 0):
 
 def static_shape(shape: Sequence[Any]) -> bool:
     return all(is_static_dim(d) for d in shape)
+
+
+# ---- helpers shared by the window, convolution and indexing lowerings ------------------------
+
+def const_value(ctx: LoweringContext, x: Sym) -> np.ndarray | None:
+    """The value of `x` when it is a `Const` node (a folded parameter or literal), else None."""
+    node = ctx.graph.nodes.get(x.ref)
+    if node is None or node.op != "Const":
+        return None
+    return ctx.graph.weights.get(x.ref)
+
+
+def slice_axis(ctx: LoweringContext, x: Sym, axis: int, start: int, stop: int | None, size: Any,
+               stride: int = 1) -> Sym:
+    """`x[..., start:stop:stride, ...]` on one axis (negative `stop` counts from the end;
+    None runs to the end). `size` is the resulting length of that axis."""
+    rank = x.rank
+    begin = [0] * rank
+    end = [0] * rank
+    strides = [1] * rank
+    begin[axis] = start
+    strides[axis] = stride
+    others = ((1 << rank) - 1) & ~(1 << axis)
+    end_mask = others
+    if stop is None:
+        end_mask |= 1 << axis
+    else:
+        end[axis] = stop
+    shape = list(x.shape)
+    shape[axis] = size
+    return ctx.strided_slice(x, begin, end, strides, shape=shape, begin_mask=others, end_mask=end_mask)
+
+
+def pad_static(ctx: LoweringContext, x: Sym, pads: Sequence[tuple[int, int]], value: Sym | None = None) -> Sym:
+    """Pad `x` by non-negative static (low, high) amounts per axis with `value` (default 0)."""
+    pads = [(int(lo), int(hi)) for lo, hi in pads]
+    if all(lo == 0 and hi == 0 for lo, hi in pads):
+        return x
+    if value is None:
+        value = ctx.scalar(0, x.dtype)
+    g = ctx.graph
+    shape = [d + lo + hi for d, (lo, hi) in zip(x.shape, pads)]
+    return g.op("PadV2", [x, g.const_array(np.array(pads, np.int32).reshape(len(pads), 2), name="paddings"), value],
+                {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
+
+
+def dilate_axis(ctx: LoweringContext, x: Sym, axis: int, factor: int, value: Sym | None = None) -> Sym:
+    """Insert `factor - 1` copies of `value` (default 0) between neighbours along `axis`
+    (XLA's interior padding / base dilation), with Pad and Reshape only."""
+    if factor == 1:
+        return x
+    n = x.shape[axis]
+    y = ctx.expand_dims(x, axis + 1)
+    pads = [(0, 0)] * y.rank
+    pads[axis + 1] = (0, factor - 1)
+    y = pad_static(ctx, y, pads, value)
+    shape = list(x.shape)
+    shape[axis] = n * factor
+    y = ctx.reshape(y, shape)
+    return slice_axis(ctx, y, axis, 0, -(factor - 1), n * factor - (factor - 1))
+
+
+def crop_negative(ctx: LoweringContext, x: Sym, pads: Sequence[tuple[Any, Any]]) -> tuple[Sym, list[tuple[int, int]]]:
+    """Apply the negative parts of (low, high) paddings as slices; returns x and the rest."""
+    rest = []
+    for axis, (lo, hi) in enumerate(pads):
+        lo, hi = int(lo), int(hi)
+        if lo < 0 or hi < 0:
+            start = -lo if lo < 0 else 0
+            stop = hi if hi < 0 else None
+            size = x.shape[axis] + min(lo, 0) + min(hi, 0)
+            x = slice_axis(ctx, x, axis, start, stop, size)
+        rest.append((max(lo, 0), max(hi, 0)))
+    return x, rest
+
+
+def multi_output(ctx: LoweringContext, op: str, inputs: Sequence[Sym], attrs: dict,
+                 outputs: Sequence[tuple[Sequence[Any], Any]], name: str | None = None) -> list[Sym]:
+    """Add a node with several outputs; returns one `Sym` per (shape, dtype) in `outputs`."""
+    from ..dtypes import tfjs_dtype
+
+    ref = ctx.graph.add_node(op, inputs, attrs, name)
+    return [Sym(ref if i == 0 else f"{ref}:{i}", tuple(shape), np.dtype(tfjs_dtype(dtype)))
+            for i, (shape, dtype) in enumerate(outputs)]
+
+
+def lowest(dtype) -> Any:
+    """The identity of `max` for `dtype` (-inf, or the smallest integer)."""
+    dtype = np.dtype(dtype)
+    return -np.inf if dtype.kind == "f" else np.iinfo(np.int32).min
+
+
+def highest(dtype) -> Any:
+    """The identity of `min` for `dtype` (+inf, or the largest integer)."""
+    dtype = np.dtype(dtype)
+    return np.inf if dtype.kind == "f" else np.iinfo(np.int32).max

@@ -1,0 +1,325 @@
+"""Indexing: gather, dynamic_slice, dynamic_update_slice, pad, rev, split, sort, top_k."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..graph import Sym, attr_bool, attr_int, attr_type, dims_equal, is_static_dim
+from . import register
+from .common import LoweringContext, const_value, crop_negative, dilate_axis, multi_output, out_aval, pad_static
+
+
+def _mode_name(mode: Any) -> str:
+    return str(getattr(mode, "name", mode)).upper()
+
+
+def _default_fill(dtype) -> Any:
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return True
+    if dtype.kind == "f":
+        return np.nan
+    return np.iinfo(np.int32).min if dtype.kind == "i" else np.iinfo(np.int32).max
+
+
+def _dims_vector(ctx: LoweringContext, dims: Sequence[Any], minus: Sequence[int]) -> Sym:
+    """int32 vector of `dims[i] - minus[i]` (computed in the graph for symbolic dims)."""
+    if all(is_static_dim(d) for d in dims):
+        return ctx.graph.const_array(np.array([int(d) - m for d, m in zip(dims, minus)], np.int32))
+    shape = ctx.graph.shape_tensor(list(dims))
+    return ctx.graph.op("Sub", [shape, ctx.graph.const_array(np.array(minus, np.int32))],
+                        shape=(len(dims),), dtype=np.int32)
+
+
+def _strip_index_vector(ctx: LoweringContext, indices: Sym) -> Sym:
+    """`indices[..., 0]` for a trailing axis of size 1 (reusing an ExpandDims' input)."""
+    node = ctx.graph.nodes.get(indices.ref)
+    if node is not None and node.op == "ExpandDims":
+        axis = const_value(ctx, Sym(node.inputs[1], (), np.dtype(np.int32)))
+        if axis is not None and int(axis) in (indices.rank - 1, -1):
+            return Sym(node.inputs[0], tuple(indices.shape[:-1]), indices.dtype)
+    return ctx.squeeze(indices, [indices.rank - 1])
+
+
+def _arrange(ctx: LoweringContext, y: Sym, labels: list, target: list) -> Sym:
+    """Insert missing unit axes and transpose `y` (axes named by `labels`) into `target` order."""
+    for label in target:
+        if label not in labels:
+            y = ctx.expand_dims(y, y.rank)
+            labels = labels + [label]
+    return ctx.transpose(y, [labels.index(t) for t in target])
+
+
+@register("gather")
+def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
+    p = eqn.params
+    dn = p["dimension_numbers"]
+    offset_dims = tuple(int(d) for d in dn.offset_dims)
+    collapsed = tuple(int(d) for d in dn.collapsed_slice_dims)
+    index_map = [int(d) for d in dn.start_index_map]
+    op_batch = [int(d) for d in getattr(dn, "operand_batching_dims", ())]
+    idx_batch = [int(d) for d in getattr(dn, "start_indices_batching_dims", ())]
+    sizes = tuple(p["slice_sizes"])
+    aval = out_aval(eqn)
+    g = ctx.graph
+    for d in range(operand.rank):
+        if d in index_map:
+            if not is_static_dim(sizes[d]):
+                raise NotImplementedError("gather windows of symbolic size along an indexed axis")
+        elif d in op_batch:
+            if not (is_static_dim(sizes[d]) and int(sizes[d]) == 1):
+                raise NotImplementedError("gather windows wider than one element along a batching axis")
+        elif not dims_equal(sizes[d], operand.shape[d]):
+            raise NotImplementedError("gather of partial slices along a non-indexed axis")
+    if indices.dtype != np.int32:
+        indices = ctx.cast(indices, np.int32)
+    batch_shape = list(indices.shape[:-1])
+    k = len(index_map)
+
+    # Indexed axes with windows wider than one element (x[:, i, 1:3]) get one extra index axis each.
+    windows = [(j, d, int(sizes[d])) for j, d in enumerate(index_map) if int(sizes[d]) > 1]
+    simple = k == 1 and not op_batch and not windows
+    if simple:  # GatherV2 takes the indices without the trailing index-vector axis
+        indices = _strip_index_vector(ctx, indices)
+    # Out-of-range starts: CLIP clamps, FILL_OR_DROP fills; TF.js kernels would throw.
+    mode = _mode_name(p.get("mode"))
+    if simple:
+        n = operand.shape[index_map[0]]
+        upper = ctx.scalar(int(n) - 1, np.int32) if is_static_dim(n) else g.op(
+            "Sub", [g.dim_tensor(n), ctx.scalar(1, np.int32)], shape=(), dtype=np.int32)
+    else:
+        upper = _dims_vector(ctx, [operand.shape[d] for d in index_map], [int(sizes[d]) for d in index_map])
+    zero = ctx.scalar(0, np.int32)
+    valid = None
+    if "FILL" in mode:
+        ge = g.op("GreaterEqual", [indices, zero], shape=indices.shape, dtype=np.bool_)
+        le = g.op("LessEqual", [indices, upper], shape=indices.shape, dtype=np.bool_)
+        valid = g.op("LogicalAnd", [ge, le], shape=indices.shape, dtype=np.bool_, typed=False)
+        if not simple:
+            valid = g.op("All", [valid, g.const_array(np.int32(indices.rank - 1), name="axis")],
+                         {"keep_dims": attr_bool(False), "Tidx": attr_type(np.int32)},
+                         shape=batch_shape, dtype=np.bool_, typed=False)
+    clamped = g.op("Minimum", [g.op("Maximum", [indices, zero], shape=indices.shape, dtype=np.int32), upper],
+                   shape=indices.shape, dtype=np.int32)
+
+    batch_labels = [("batch", j) for j in range(len(batch_shape))]
+    offset_labels = [("op", d) for d in range(operand.rank) if d not in collapsed and d not in op_batch]
+    target: list = []
+    it_b, it_o = iter(batch_labels), iter(offset_labels)
+    for pos in range(len(aval.shape)):
+        target.append(next(it_o) if pos in offset_dims else next(it_b))
+
+    if simple:
+        axis = index_map[0]
+        idx = clamped
+        shape = [*operand.shape[:axis], *batch_shape, *operand.shape[axis + 1:]]
+        y = g.op("GatherV2", [operand, idx, g.const_array(np.int32(axis), name="axis")],
+                 {"Tparams": attr_type(operand.dtype), "Tindices": attr_type(np.int32),
+                  "Taxis": attr_type(np.int32), "batch_dims": attr_int(0)},
+                 shape=shape, dtype=operand.dtype, typed=False)
+        labels = [("op", d) for d in range(axis)] + batch_labels + [("op", d) for d in range(axis + 1, operand.rank)]
+    else:
+        rest = [d for d in range(operand.rank) if d not in index_map and d not in op_batch]
+        order = op_batch + index_map + rest
+        xt = ctx.transpose(operand, order)
+        full = clamped
+        window_shape = [s for _, _, s in windows]
+        if windows:
+            nb, m = len(batch_shape), len(windows)
+            offsets = np.zeros([1] * nb + window_shape + [k], np.int32)
+            for w, (j, _, size) in enumerate(windows):
+                view = [1] * (nb + m)
+                view[nb + w] = size
+                offsets[..., j] += np.arange(size, dtype=np.int32).reshape(view)
+            full = ctx.reshape(full, [*batch_shape, *([1] * m), k])
+            full = g.op("AddV2", [full, g.const_array(offsets, name="window_offsets")],
+                        shape=[*batch_shape, *window_shape, k], dtype=np.int32)
+        if op_batch:
+            parts = []
+            for ib in idx_batch:
+                n = indices.shape[ib]
+                rng = g.op("Range", [zero, g.dim_tensor(n), ctx.scalar(1, np.int32)], {"Tidx": attr_type(np.int32)},
+                           shape=(n,), dtype=np.int32)
+                view = [1] * (len(batch_shape) + len(windows) + 1)
+                view[ib] = n
+                parts.append(ctx.broadcast_to(ctx.reshape(rng, view), [*batch_shape, *window_shape, 1]))
+            full = g.op("ConcatV2", [*parts, full, g.const_array(np.int32(-1), name="axis")],
+                        {"N": attr_int(len(parts) + 1), "Tidx": attr_type(np.int32)},
+                        shape=[*batch_shape, *window_shape, len(parts) + k], dtype=np.int32)
+        y = g.op("GatherNd", [xt, full], {"Tparams": attr_type(operand.dtype), "Tindices": attr_type(np.int32)},
+                 shape=[*batch_shape, *window_shape, *[operand.shape[d] for d in rest]], dtype=operand.dtype,
+                 typed=False)
+        labels = batch_labels + [("op", d) for _, d, _ in windows] + [("op", d) for d in rest]
+    out = _arrange(ctx, y, labels, target)
+    if valid is not None:
+        fill = p.get("fill_value")
+        fill = _default_fill(aval.dtype) if fill is None else fill
+        mask = _arrange(ctx, valid, list(batch_labels), target)
+        out = g.op("SelectV2", [mask, out, ctx.scalar(fill, out.dtype)], {"T": attr_type(out.dtype)},
+                   shape=out.shape, dtype=out.dtype)
+    return [Sym(out.ref, tuple(aval.shape), out.dtype)]
+
+
+def _start_vector(ctx: LoweringContext, starts: Sequence[Sym], dims: Sequence[Any], sizes: Sequence[Any]) -> Sym:
+    """Pack scalar start indices and clamp them into [0, dim - size] like XLA."""
+    g = ctx.graph
+    starts = [ctx.cast(ctx.reshape(s, ()), np.int32) for s in starts]
+    packed = g.op("Pack", starts, {"axis": attr_int(0), "N": attr_int(len(starts))},
+                  shape=(len(starts),), dtype=np.int32)
+    if all(is_static_dim(d) for d in dims) and all(is_static_dim(s) for s in sizes):
+        upper = g.const_array(np.array([int(d) - int(s) for d, s in zip(dims, sizes)], np.int32))
+    else:
+        upper = g.op("Sub", [g.shape_tensor(list(dims)), g.shape_tensor(list(sizes))],
+                     shape=(len(dims),), dtype=np.int32)
+    low = g.op("Maximum", [packed, ctx.scalar(0, np.int32)], shape=(len(starts),), dtype=np.int32)
+    return g.op("Minimum", [low, upper], shape=(len(starts),), dtype=np.int32)
+
+
+@register("dynamic_slice")
+def lower_dynamic_slice(ctx: LoweringContext, eqn, x: Sym, *starts: Sym):
+    aval = out_aval(eqn)
+    sizes = tuple(eqn.params["slice_sizes"])
+    starts = starts[:x.rank]  # trailing operands would be dynamic slice sizes
+    g = ctx.graph
+    known = [const_value(ctx, s) for s in starts]
+    if all(v is not None for v in known) and all(is_static_dim(d) for d in x.shape):
+        begin = [min(max(int(v), 0), int(d) - int(s)) for v, d, s in zip(known, x.shape, sizes)]
+        return [ctx.strided_slice(x, begin, [b + int(s) for b, s in zip(begin, sizes)], shape=aval.shape)]
+    begin = _start_vector(ctx, starts, x.shape, sizes)
+    return [g.op("Slice", [x, begin, g.shape_tensor(sizes)], {"Index": attr_type(np.int32)},
+                 shape=aval.shape, dtype=x.dtype)]
+
+
+@register("dynamic_update_slice")
+def lower_dynamic_update_slice(ctx: LoweringContext, eqn, x: Sym, update: Sym, *starts: Sym):
+    aval = out_aval(eqn)
+    g = ctx.graph
+    rank = x.rank
+    begin = _start_vector(ctx, starts, x.shape, update.shape)
+    # paddings [[begin, dim - size - begin]] place the update (and a mask of ones) in x's frame.
+    after = g.op("Sub", [_dims_vector(ctx, x.shape, [0] * rank), g.shape_tensor(update.shape)],
+                 shape=(rank,), dtype=np.int32)
+    after = g.op("Sub", [after, begin], shape=(rank,), dtype=np.int32)
+    paddings = g.op("Pack", [begin, after], {"axis": attr_int(1), "N": attr_int(2)}, shape=(rank, 2), dtype=np.int32)
+    value = update if update.dtype != np.bool_ else ctx.cast(update, np.int32)
+    placed = g.op("PadV2", [value, paddings, ctx.scalar(0, value.dtype)], {"Tpaddings": attr_type(np.int32)},
+                  shape=x.shape, dtype=value.dtype)
+    ones = g.op("OnesLike", [value], shape=update.shape, dtype=value.dtype)
+    mask = g.op("PadV2", [ones, paddings, ctx.scalar(0, value.dtype)], {"Tpaddings": attr_type(np.int32)},
+                shape=x.shape, dtype=value.dtype)
+    inside = g.op("NotEqual", [mask, ctx.scalar(0, value.dtype)], shape=x.shape, dtype=np.bool_)
+    placed = ctx.cast(placed, x.dtype)
+    return [g.op("SelectV2", [inside, placed, x], {"T": attr_type(x.dtype)}, shape=aval.shape, dtype=x.dtype)]
+
+
+@register("pad")
+def lower_pad(ctx: LoweringContext, eqn, x: Sym, value: Sym):
+    config = eqn.params["padding_config"]
+    if not all(is_static_dim(v) for c in config for v in c):
+        raise NotImplementedError("padding amounts that depend on a symbolic size")
+    y = x
+    for axis, (_, _, interior) in enumerate(config):
+        y = dilate_axis(ctx, y, axis, int(interior) + 1, value)
+    y, rest = crop_negative(ctx, y, [(lo, hi) for lo, hi, _ in config])
+    y = pad_static(ctx, y, rest, value)
+    return [Sym(y.ref, tuple(out_aval(eqn).shape), y.dtype)]
+
+
+@register("rev")
+def lower_rev(ctx: LoweringContext, eqn, x: Sym):
+    dims = [int(d) for d in eqn.params["dimensions"]]
+    if not dims:
+        return [x]
+    axes = ctx.graph.const_array(np.array(dims, np.int32), name="axes")
+    return [ctx.graph.op("ReverseV2", [x, axes], {"Tidx": attr_type(np.int32)}, shape=x.shape, dtype=x.dtype)]
+
+
+@register("split")
+def lower_split(ctx: LoweringContext, eqn, x: Sym):
+    sizes = [int(s) for s in eqn.params["sizes"]]
+    axis = int(eqn.params["axis"])
+    g = ctx.graph
+    outs = [(v.aval.shape, v.aval.dtype) for v in eqn.outvars]
+    return multi_output(ctx, "SplitV", [x, g.const_array(np.array(sizes, np.int32), name="sizes"),
+                                        g.const_array(np.int32(axis), name="axis")],
+                        {"T": attr_type(x.dtype), "Tlen": attr_type(np.int32), "num_split": attr_int(len(sizes))},
+                        outs)
+
+
+def _top_k_last(ctx: LoweringContext, x: Sym, k: Any) -> tuple[Sym, Sym]:
+    shape = [*x.shape[:-1], k]
+    values, idx = multi_output(ctx, "TopKV2", [x, ctx.graph.dim_tensor(k)],
+                               {"T": attr_type(x.dtype), "sorted": attr_bool(True)},
+                               [(shape, x.dtype), (shape, np.int32)])
+    return values, idx
+
+
+@register("top_k")
+def lower_top_k(ctx: LoweringContext, eqn, x: Sym, *rest: Sym):
+    if rest:
+        raise NotImplementedError("top_k with a dynamic k")
+    k = eqn.params["k"]
+    axis = int(eqn.params.get("axis", x.rank - 1)) % x.rank
+    perm = [d for d in range(x.rank) if d != axis] + [axis]
+    values, idx = _top_k_last(ctx, ctx.transpose(x, perm), k)
+    inverse = [perm.index(d) for d in range(x.rank)]
+    return [ctx.transpose(values, inverse), ctx.transpose(idx, inverse)]
+
+
+@register("sort")
+def lower_sort(ctx: LoweringContext, eqn, *operands: Sym):
+    """Ascending sort along one axis via TopKV2 of the negated key (stable for ties on the
+    CPU backend), carrying the other operands along with a batched GatherV2."""
+    if int(eqn.params["num_keys"]) != 1:
+        raise NotImplementedError("sort with more than one key")
+    g = ctx.graph
+    rank = operands[0].rank
+    axis = int(eqn.params["dimension"]) % rank
+    perm = [d for d in range(rank) if d != axis] + [axis]
+    inverse = [perm.index(d) for d in range(rank)]
+    key = ctx.transpose(operands[0], perm)
+    if key.dtype == np.bool_:
+        key = ctx.cast(key, np.int32)
+    n = key.shape[-1]
+    neg = g.op("Neg", [key], shape=key.shape, dtype=key.dtype)
+    neg_values, idx = _top_k_last(ctx, neg, n)
+    outs = []
+    for i, operand in enumerate(operands):
+        if i == 0 and operand.dtype != np.bool_:
+            sorted_t = g.op("Neg", [neg_values], shape=key.shape, dtype=key.dtype)
+        elif _is_iota(const_value(ctx, operand), axis):  # argsort: the sorted iota is the index
+            sorted_t = ctx.cast(idx, operand.dtype)
+        else:
+            sorted_t = _take_last(ctx, ctx.transpose(operand, perm), idx)
+        outs.append(ctx.transpose(sorted_t, inverse))
+    return outs
+
+
+def _take_last(ctx: LoweringContext, x: Sym, idx: Sym) -> Sym:
+    """`take_along_axis(x, idx, -1)` for `idx` shaped like `x`: a flat GatherV2 with row
+    offsets (GatherV2's batch_dims crashes the WASM backend on some shapes)."""
+    g = ctx.graph
+    n = x.shape[-1]
+    rows = [*x.shape[:-1]]
+    count = math.prod(rows) if rows else 1
+    offsets = g.op("Range", [ctx.scalar(0, np.int32), g.dim_tensor(count * n), g.dim_tensor(n)],
+                   {"Tidx": attr_type(np.int32)}, shape=(count,), dtype=np.int32)
+    offsets = ctx.reshape(offsets, [*rows, 1])
+    flat_idx = g.op("AddV2", [idx, offsets], shape=idx.shape, dtype=np.int32)
+    flat = ctx.reshape(x, [count * n])
+    return g.op("GatherV2", [flat, flat_idx, g.const_array(np.int32(0), name="axis")],
+                {"Tparams": attr_type(x.dtype), "Tindices": attr_type(np.int32), "Taxis": attr_type(np.int32),
+                 "batch_dims": attr_int(0)}, shape=idx.shape, dtype=x.dtype, typed=False)
+
+
+def _is_iota(value: np.ndarray | None, axis: int) -> bool:
+    if value is None or value.ndim == 0:
+        return False
+    view = [1] * value.ndim
+    view[axis] = value.shape[axis]
+    iota = np.arange(value.shape[axis]).reshape(view)
+    return bool(np.array_equal(value, np.broadcast_to(iota, value.shape)))

@@ -1,0 +1,169 @@
+"""Window reductions (pooling) and cumulative reductions.
+
+`reduce_window_{sum,max,min}` become AvgPool/MaxPool on an NHWC view of the
+operand (at most two pooled axes per node; more are applied one pair after the
+other, which is exact because a box window is separable). Padded sum windows
+are padded with zeros explicitly, since TF's SAME average ignores the padding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..graph import Sym, attr_bool, attr_int_list, attr_str, attr_type, is_static_dim
+from . import register
+from .common import LoweringContext, highest, lowest, out_aval, pad_static, slice_axis
+from .conv import same_pads
+
+
+def _prod(dims: Sequence[Any]) -> Any:
+    return math.prod(dims) if dims else 1
+
+
+def _pool_nhwc(ctx: LoweringContext, kind: str, x: Sym, window, strides, pads, out_hw) -> Sym:
+    """MaxPool (kind 'max') or a window sum (kind 'sum') of NHWC `x` over H and W."""
+    g = ctx.graph
+    if kind == "max" and all(is_static_dim(d) for d in x.shape[1:3]) and all(
+            same_pads(int(n), k, s) == tuple(p) for n, k, s, p in zip(x.shape[1:3], window, strides, pads)) \
+            and any(tuple(p) != (0, 0) for p in pads):
+        padding = "SAME"  # TF's SAME max pooling ignores the padding, like XLA's -inf padding
+    else:
+        fill = ctx.scalar(lowest(x.dtype) if kind == "max" else 0, x.dtype)
+        x = pad_static(ctx, x, [(0, 0), *pads, (0, 0)], fill)
+        padding = "VALID"
+    attrs = {"ksize": attr_int_list([1, *window, 1]), "strides": attr_int_list([1, *strides, 1]),
+             "padding": attr_str(padding), "data_format": attr_str("NHWC")}
+    shape = [x.shape[0], *out_hw, x.shape[3]]
+    if kind == "max":
+        return g.op("MaxPool", [x], attrs, shape=shape, dtype=x.dtype)
+    avg = g.op("AvgPool", [x], attrs, shape=shape, dtype=x.dtype)
+    return g.op("Mul", [avg, ctx.scalar(float(window[0] * window[1]), x.dtype)], shape=shape, dtype=x.dtype)
+
+
+def _out_size(n: Any, window: int, stride: int, pad: tuple[int, int]) -> Any:
+    return (n + pad[0] + pad[1] - window) // stride + 1
+
+
+def reduce_window(ctx: LoweringContext, kind: str, x: Sym, window, strides, pads) -> Sym:
+    """Window max or sum over any axes of `x` (kind 'max' or 'sum')."""
+    pooled = [i for i in range(x.rank) if window[i] != 1 or strides[i] != 1 or tuple(pads[i]) != (0, 0)]
+    if not pooled:
+        return x
+    if len(pooled) > 2:
+        first = pooled[:2]
+        w1 = [window[i] if i in first else 1 for i in range(x.rank)]
+        s1 = [strides[i] if i in first else 1 for i in range(x.rank)]
+        p1 = [tuple(pads[i]) if i in first else (0, 0) for i in range(x.rank)]
+        y = reduce_window(ctx, kind, x, w1, s1, p1)
+        w2 = [1 if i in first else window[i] for i in range(x.rank)]
+        s2 = [1 if i in first else strides[i] for i in range(x.rank)]
+        p2 = [(0, 0) if i in first else tuple(pads[i]) for i in range(x.rank)]
+        return reduce_window(ctx, kind, y, w2, s2, p2)
+    others = [i for i in range(x.rank) if i not in pooled]
+    channel = [others[-1]] if others and others[-1] == x.rank - 1 else []
+    batch = [i for i in others if i not in channel]
+    perm = batch + pooled + channel
+    xt = ctx.transpose(x, perm)
+    batch_dims = [x.shape[i] for i in batch]
+    pooled_dims = [x.shape[i] for i in pooled]
+    c = x.shape[channel[0]] if channel else 1
+    win = [int(window[i]) for i in pooled]
+    st = [int(strides[i]) for i in pooled]
+    pd = [tuple(int(v) for v in pads[i]) for i in pooled]
+    out_pooled = [_out_size(n, w, s, p) for n, w, s, p in zip(pooled_dims, win, st, pd)]
+    if len(pooled) == 1:
+        pooled_dims, win, st, pd, out_hw = pooled_dims + [1], win + [1], st + [1], pd + [(0, 0)], out_pooled + [1]
+    else:
+        out_hw = out_pooled
+    x4 = ctx.reshape(xt, [_prod(batch_dims), *pooled_dims, c])
+    y4 = _pool_nhwc(ctx, kind, x4, win, st, pd, out_hw)
+    yt = ctx.reshape(y4, [*batch_dims, *out_pooled, *([c] if channel else [])])
+    inverse = [perm.index(i) for i in range(x.rank)]
+    return ctx.transpose(yt, inverse)
+
+
+@register("reduce_window_sum", "reduce_window_max", "reduce_window_min")
+def lower_reduce_window(ctx: LoweringContext, eqn, x: Sym):
+    p = eqn.params
+    if any(int(d) != 1 for d in p["base_dilation"]) or any(int(d) != 1 for d in p["window_dilation"]):
+        raise NotImplementedError("dilated windows (base_dilation / window_dilation > 1)")
+    aval = out_aval(eqn)
+    name = eqn.primitive.name
+    window = [int(w) for w in p["window_dimensions"]]
+    strides = [int(s) for s in p["window_strides"]]
+    pads = [tuple(pd) for pd in p["padding"]]
+    if not all(is_static_dim(v) for pd in pads for v in pd):
+        raise NotImplementedError("window padding that depends on a symbolic size")
+    y = x
+    # Pooling kernels compute in float32; integers up to 2**24 round-trip exactly.
+    if x.dtype != np.float32:
+        y = ctx.cast(y, np.float32)
+    if name == "reduce_window_min":
+        y = ctx.graph.op("Neg", [y], shape=y.shape, dtype=y.dtype)
+    y = reduce_window(ctx, "sum" if name == "reduce_window_sum" else "max", y, window, strides, pads)
+    if name == "reduce_window_min":
+        y = ctx.graph.op("Neg", [y], shape=y.shape, dtype=y.dtype)
+    y = ctx.cast(y, aval.dtype)
+    return [Sym(y.ref, tuple(aval.shape), y.dtype)]
+
+
+# ---- cumulative reductions ------------------------------------------------------------------
+
+@register("cumsum", "cumprod")
+def lower_cumsum(ctx: LoweringContext, eqn, x: Sym):
+    aval = out_aval(eqn)
+    op = "Cumsum" if eqn.primitive.name == "cumsum" else "Cumprod"
+    axis = ctx.graph.const_array(np.int32(eqn.params["axis"]), name="axis")
+    attrs = {"exclusive": attr_bool(False), "reverse": attr_bool(bool(eqn.params["reverse"])),
+             "Tidx": attr_type(np.int32)}
+    return [ctx.graph.op(op, [x, axis], attrs, shape=aval.shape, dtype=aval.dtype)]
+
+
+def _scan(ctx: LoweringContext, x: Sym, axis: int, reverse: bool, identity: Any, combine) -> Sym:
+    """Inclusive scan by doubling: log2(n) shifted combines, no loops in the graph."""
+    n = x.shape[axis]
+    if not is_static_dim(n):
+        raise NotImplementedError("cumulative max/min along a symbolic axis")
+    n = int(n)
+    fill = ctx.scalar(identity, x.dtype)
+    shift = 1
+    while shift < n:
+        pads = [(0, 0)] * x.rank
+        pads[axis] = (0, shift) if reverse else (shift, 0)
+        padded = pad_static(ctx, x, pads, fill)
+        shifted = slice_axis(ctx, padded, axis, shift, None, n) if reverse else \
+            slice_axis(ctx, padded, axis, 0, n, n)
+        x = combine(x, shifted)
+        shift *= 2
+    return x
+
+
+@register("cummax", "cummin", "cumlogsumexp")
+def lower_cummax(ctx: LoweringContext, eqn, x: Sym):
+    g = ctx.graph
+    name = eqn.primitive.name
+    axis = int(eqn.params["axis"])
+    reverse = bool(eqn.params["reverse"])
+
+    def op(kind, *args):
+        return g.op(kind, list(args), shape=x.shape, dtype=x.dtype)
+
+    if name == "cummax":
+        return [_scan(ctx, x, axis, reverse, lowest(x.dtype), lambda a, b: op("Maximum", a, b))]
+    if name == "cummin":
+        return [_scan(ctx, x, axis, reverse, highest(x.dtype), lambda a, b: op("Minimum", a, b))]
+
+    def logaddexp(a, b):
+        # max(a, b) + log1p(exp(-|a - b|)); equal infinities give a NaN difference, so mask it.
+        hi = op("Maximum", a, b)
+        diff = op("Abs", op("Sub", a, b))
+        finite = g.op("IsFinite", [diff], shape=x.shape, dtype=np.bool_)
+        safe = g.op("SelectV2", [finite, diff, ctx.scalar(np.inf, x.dtype)], {"T": attr_type(x.dtype)},
+                    shape=x.shape, dtype=x.dtype)
+        return op("AddV2", hi, op("Log1p", op("Exp", op("Neg", safe))))
+
+    return [_scan(ctx, x, axis, reverse, -np.inf, logaddexp)]

@@ -1,0 +1,209 @@
+"""Each lowering converted and run in real TF.js (Node, CPU and WASM backends) against JAX.
+
+All cases are converted first and verified in one Node process (see harness.run_cases).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from tests.convert.harness import Case, normal, rng, run_cases
+
+F32 = np.float32
+I32 = np.int32
+
+
+def unary(name, fn, shape=(3, 4), low=-2.0, high=2.0, atol=1e-5, rtol=1e-4):
+    x = rng(len(name)).uniform(low, high, shape).astype(F32)
+    return Case(name, lambda p, x: fn(x), {}, [(shape, F32)], [[x]], atol=atol, rtol=rtol)
+
+
+def static(name, fn, *inputs, atol=1e-5, rtol=1e-4, params=None):
+    sigs = [(np.shape(x), np.asarray(x).dtype) for x in inputs]
+    return Case(name, (lambda p, *xs: fn(*xs)) if params is None else fn, params if params is not None else {},
+                sigs, [list(inputs)], atol=atol, rtol=rtol)
+
+
+def conv_cases():
+    cases = []
+    x = normal((2, 9, 9, 4), 1)
+    w = normal((3, 3, 4, 6), 2) * 0.3
+
+    def conv(**kw):
+        dn = kw.pop("dn", ("NHWC", "HWIO", "NHWC"))
+        return lambda p, x: lax.conv_general_dilated(x, p["w"], dimension_numbers=dn, **kw)
+
+    for name, kw in {
+        "conv_valid": dict(window_strides=(1, 1), padding="VALID"),
+        "conv_same_stride2": dict(window_strides=(2, 2), padding="SAME"),
+        "conv_explicit": dict(window_strides=(1, 2), padding=((2, 0), (1, 3))),
+        "conv_rhs_dilation": dict(window_strides=(1, 1), padding="SAME", rhs_dilation=(2, 2)),
+        "conv_dilation_and_stride": dict(window_strides=(2, 2), padding="VALID", rhs_dilation=(2, 1)),
+        "conv_lhs_dilation": dict(window_strides=(1, 1), padding=((2, 1), (2, 1)), lhs_dilation=(2, 2)),
+        "conv_lhs_dilation_odd_pads": dict(window_strides=(1, 1), padding=((0, 3), (1, 1)), lhs_dilation=(3, 2)),
+        "conv_lhs_dilation_strided": dict(window_strides=(2, 1), padding=((1, 1), (1, 1)), lhs_dilation=(2, 2)),
+    }.items():
+        cases.append(Case(name, conv(**kw), {"w": w}, [(x.shape, F32)], [[x]], atol=1e-4))
+    # Negative padding crops. XLA's CPU convolution returns garbage for negative padding, so
+    # the reference crops first and pads the rest, which is what the padding means.
+    cases.append(Case("conv_negative_pad", conv(window_strides=(1, 1), padding=((-1, 1), (0, -2))), {"w": w},
+                      [(x.shape, F32)], [[x]], atol=1e-4,
+                      reference=lambda p, x: lax.conv_general_dilated(
+                          x[:, 1:, :-2], p["w"], (1, 1), ((0, 1), (0, 0)), dimension_numbers=("NHWC", "HWIO", "NHWC"))))
+    # NCHW / OIHW layouts, batch-polymorphic.
+    x_nchw = normal((3, 4, 7, 8), 3)
+    w_oihw = normal((5, 4, 3, 2), 4) * 0.3
+    cases.append(Case("conv_nchw_poly", conv(window_strides=(1, 1), padding="SAME", dn=("NCHW", "OIHW", "NCHW")),
+                      {"w": w_oihw}, [((None, 4, 7, 8), F32)], [[x_nchw], [x_nchw[:1]]],
+                      polymorphic_shapes=["(b, 4, 7, 8)"], atol=1e-4))
+    # Depthwise (groups == channels, multiplier 2) and grouped (2 groups).
+    w_dw = normal((3, 3, 1, 8), 5) * 0.3
+    cases.append(Case("conv_depthwise", lambda p, x: lax.conv_general_dilated(
+        x, p["w"], (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"), feature_group_count=4),
+        {"w": w_dw}, [(x.shape, F32)], [[x]], atol=1e-4))
+    w_g = normal((3, 3, 2, 6), 6) * 0.3
+    cases.append(Case("conv_grouped", lambda p, x: lax.conv_general_dilated(
+        x, p["w"], (2, 2), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"), feature_group_count=2),
+        {"w": w_g}, [(x.shape, F32)], [[x]], atol=1e-4))
+    # 1-D convolution (NWC), strided with padding.
+    x1 = normal((2, 11, 3), 7)
+    w1 = normal((4, 3, 5), 8) * 0.3
+    cases.append(Case("conv_1d", lambda p, x: lax.conv_general_dilated(
+        x, p["w"], (2,), ((1, 2),), dimension_numbers=("NWC", "WIO", "NWC")),
+        {"w": w1}, [(x1.shape, F32)], [[x1]], atol=1e-4))
+    # Transposed conv through lax.conv_transpose.
+    cases.append(Case("conv_transpose", lambda p, x: lax.conv_transpose(
+        x, p["w"], (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")),
+        {"w": w}, [(x.shape, F32)], [[x]], atol=1e-4))
+    return cases
+
+
+def window_cases():
+    x = normal((2, 7, 6, 3), 11)
+    cases = []
+    for name, fn in {
+        "maxpool_valid": lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"),
+        "maxpool_same": lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 3, 3, 1), (1, 2, 2, 1), "SAME"),
+        "maxpool_explicit": lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 3, 1), (1, 1, 2, 1),
+                                                        ((0, 0), (1, 0), (0, 2), (0, 0))),
+        "minpool": lambda x: lax.reduce_window(x, jnp.inf, lax.min, (1, 2, 2, 1), (1, 1, 1, 1), "VALID"),
+        "sumpool_same": lambda x: lax.reduce_window(x, 0.0, lax.add, (1, 3, 3, 1), (1, 2, 2, 1), "SAME"),
+        "sumpool_1d_axis": lambda x: lax.reduce_window(x, 0.0, lax.add, (1, 1, 3, 1), (1, 1, 1, 1), "VALID"),
+        "sumpool_channels": lambda x: lax.reduce_window(x, 0.0, lax.add, (1, 1, 1, 2), (1, 1, 1, 1), "VALID"),
+        "maxpool_3_axes": lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (2, 2, 2, 1), (1, 2, 2, 1), "VALID"),
+    }.items():
+        cases.append(static(name, fn, x, atol=1e-5))
+    xi = rng(12).integers(-50, 50, (1, 6, 6, 2)).astype(I32)
+    cases.append(static("maxpool_int", lambda x: lax.reduce_window(
+        x, jnp.iinfo(jnp.int32).min, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"), xi))
+    y = normal((3, 6), 13)
+    for name, fn in {
+        "cumsum": lambda x: jnp.cumsum(x, axis=1),
+        "cumsum_reverse": lambda x: lax.cumsum(x, axis=0, reverse=True),
+        "cumprod": lambda x: jnp.cumprod(x * 0.5 + 1.0, axis=1),
+        "cummax": lambda x: lax.cummax(x, axis=1),
+        "cummin_reverse": lambda x: lax.cummin(x, axis=1, reverse=True),
+        "cumlogsumexp": lambda x: lax.cumlogsumexp(x, axis=1),
+    }.items():
+        cases.append(static(name, fn, y))
+    return cases
+
+
+def indexing_cases():
+    x = normal((4, 6, 5), 21)
+    idx = np.array([[0, 5], [2, -1], [3, 1]], I32)
+    table = normal((10, 8), 22)
+    tokens = np.array([[1, 2, 9], [0, 0, 7]], I32)
+    cases = [
+        static("take_axis1", lambda x, i: jnp.take(x, i, axis=1), x, idx),
+        static("take_out_of_range_fill", lambda x, i: jnp.take(x, i, axis=2), x, np.array([0, 7, -9, 4], I32)),
+        static("take_clip", lambda x, i: jnp.take(x, i, axis=0, mode="clip"), x, np.array([1, 9, -3], I32)),
+        static("index_array", lambda x, i: x[i], x, np.array([3, 0, -2], I32)),
+        static("index_last", lambda x: x[:, -1], x),
+        static("index_2d_arrays", lambda x, i, j: x[i, j], x, np.array([0, 3, 2], I32), np.array([5, 1, 0], I32)),
+        static("index_mixed", lambda x, i: x[:, i, 1:3], x, np.array([1, 4], I32)),
+        static("take_along_axis", lambda x, i: jnp.take_along_axis(x, i, axis=1), x,
+               rng(23).integers(0, 6, (4, 3, 5)).astype(I32)),
+        static("take_along_last", lambda x, i: jnp.take_along_axis(x, i, axis=-1), x,
+               rng(24).integers(0, 5, (4, 6, 2)).astype(I32)),
+        Case("embed_lookup_poly", lambda p, t: jnp.take(p["table"], t, axis=0), {"table": table},
+             [((None, None), I32)], [[tokens], [tokens[:1, :2]]], polymorphic_shapes=["(b, t)"]),
+        static("dynamic_index", lambda x, i: x[:, i], x, np.array(4, I32)),
+        static("dynamic_slice", lambda x, i, j: lax.dynamic_slice(x, (i, j, 0), (2, 3, 5)), x,
+               np.array(1, I32), np.array(5, I32)),
+        static("dynamic_update_slice", lambda x, u, i: lax.dynamic_update_slice(x, u, (i, 2, 1)), x,
+               normal((2, 3, 2), 25), np.array(3, I32)),
+        static("pad_lo_hi", lambda x: lax.pad(x, 1.5, ((1, 2, 0), (0, 1, 0), (2, 0, 0))), x),
+        static("pad_negative_interior", lambda x: lax.pad(x, 0.0, ((-1, 1, 1), (2, -2, 0), (0, 0, 2))), x),
+        static("pad_dynamic_value", lambda x, v: lax.pad(x, v, ((1, 1, 1), (0, 0, 0), (0, 0, 0))), x,
+               np.array(-3.0, F32)),
+        static("rev", lambda x: jnp.flip(x, (0, 2)), x),
+        static("split", lambda x: jnp.split(x, [1, 4], axis=1), x),
+        static("concatenate", lambda x: jnp.concatenate([x, 2 * x[:, :2]], axis=1), x),
+        static("slice_strided", lambda x: x[::2, 1::3, ::-1], x),
+        static("squeeze_expand_transpose", lambda x: jnp.transpose(x[:1], (2, 0, 1))[None], x),
+        static("iota_select_clamp", lambda x: jnp.where(jnp.arange(5) > 2, jnp.clip(x, -0.5, 0.5), x), x),
+        static("argmax_argmin", lambda x: (jnp.argmax(x, axis=1), jnp.argmin(x, axis=-1)), x),
+        static("top_k", lambda x: lax.top_k(x, 3), x),
+        static("sort", lambda x: jnp.sort(x, axis=1), x),
+        static("sort_descending", lambda x: jnp.sort(x, axis=-1, descending=True), x),
+        static("argsort", lambda x: jnp.argsort(x, axis=0), x),
+        static("sort_carries_operand", lambda x, y: lax.sort((x, y), dimension=1, num_keys=1), x,
+               rng(26).integers(0, 100, (4, 6, 5)).astype(I32)),
+    ]
+    return cases
+
+
+def math_cases():
+    cases = [
+        unary("erf", jax.scipy.special.erf),
+        unary("erfc", jax.scipy.special.erfc),
+        unary("erf_inv", jax.scipy.special.erfinv, low=-0.999, high=0.999, atol=1e-4, rtol=1e-3),
+        unary("rsqrt_sqrt", lambda x: (lax.rsqrt(x), jnp.sqrt(x)), low=0.1, high=4.0),
+        unary("cbrt", jnp.cbrt, atol=1e-5, rtol=1e-4),
+        unary("log1p_expm1", lambda x: (jnp.log1p(x), jnp.expm1(x)), low=-0.5, high=2.0),
+        unary("sign_abs_floor_ceil", lambda x: (jnp.sign(x), jnp.abs(x), jnp.floor(x), jnp.ceil(x))),
+        unary("round", lambda x: (jnp.round(x * 3), lax.round(x * 3, lax.RoundingMethod.AWAY_FROM_ZERO))),
+        unary("trig", lambda x: (jnp.sin(x), jnp.cos(x), jnp.tan(x * 0.5), jnp.arctan(x), jnp.sinh(x),
+                                 jnp.cosh(x), jnp.tanh(x), jnp.arcsinh(x))),
+        unary("inverse_trig", lambda x: (jnp.arcsin(x), jnp.arccos(x), jnp.arctanh(x * 0.9)), low=-0.9, high=0.9),
+        unary("integer_pow", lambda x: (x ** 2, x ** 3, x ** -2, x ** 5), low=0.5, high=1.5),
+        unary("pow", lambda x: jnp.power(x, 1.7), low=0.1, high=3.0),
+        unary("is_finite", lambda x: jnp.isfinite(jnp.log(x))),
+        static("rem_atan2", lambda a, b: (lax.rem(a, b), jnp.arctan2(a, b)), normal((3, 4), 31) * 3,
+               normal((3, 4), 32) + 2.0),
+        static("int_div_rem", lambda a, b: (lax.div(a, b), lax.rem(a, b)),
+               np.array([7, -7, 9, -9], I32), np.array([2, 2, -4, -4], I32)),
+        static("logical_bool", lambda a, b: (a & b, a | b, a ^ b, ~a), np.array([True, False, True, False]),
+               np.array([True, True, False, False])),
+    ]
+    return cases
+
+
+ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases()
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    return run_cases(ALL_CASES, tmp_path_factory.mktemp("primitives"), backends=("cpu", "wasm"))
+
+
+@pytest.mark.parametrize("name", [c.name for c in ALL_CASES])
+def test_primitive_matches_jax(outcomes, name):
+    outcome = outcomes[name]
+    assert outcome.ok, outcome.explain()
+
+
+def test_convolutions_use_native_kernels(outcomes):
+    ops = {name: outcomes[name].result.op_counts for name in ("conv_depthwise", "conv_transpose", "conv_valid")}
+    assert "DepthwiseConv2dNative" in ops["conv_depthwise"] or "FusedDepthwiseConv2dNative" in ops["conv_depthwise"]
+    assert "Conv2DBackpropInput" in ops["conv_transpose"]
+    assert not {"Transpose", "Reshape"} & set(ops["conv_valid"])
+
+
+def test_embedding_uses_gatherv2(outcomes):
+    assert outcomes["embed_lookup_poly"].result.op_counts.get("GatherV2") == 1
