@@ -14,9 +14,10 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .benchmark_page import benchmark_page
 from .bundle import bundle_entries, copy_wasm_binaries
 from .cache import Cache
 from .config import SiteConfig, load_config
@@ -25,6 +26,7 @@ from .demos import demo_registry
 from .demos.base import BuildContext, Page
 from .docs import build_docs
 from .errors import BuildError, ConfigError, StepError
+from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
 from .summary import StepRecord, format_summary
 
@@ -36,6 +38,8 @@ class BuildResult:
     out: Path
     pages: list[Page]
     records: list[StepRecord]
+    weights: list[PageWeight] = field(default_factory=list)  # per page: bundle raw/gzip, data
+    warnings: list[str] = field(default_factory=list)  # budgets exceeded
 
 
 def _dir_bytes(paths) -> int:
@@ -149,7 +153,13 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
     staging.chmod(0o755)  # mkdtemp makes it private; a published site must be world-readable
     try:
         pages, records = run_demos(config, ctx, only)
+        bench = benchmark_page(pages)  # times every model the demos ship
+        if bench is not None:
+            pages.append(bench)
         records += assemble(pages, config, cache, staging)
+        weights = page_weights(pages, staging)
+        warnings = over_budget(weights, config.site.budget_bundle_kb, config.site.budget_bundle_gzip_kb,
+                               config.site.budget_data_kb)
         start = time.perf_counter()
         docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, registry)
         if docs_status:
@@ -159,7 +169,7 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(out, pages, records)
+    return BuildResult(out, pages, records, weights, warnings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print()
     print(format_summary(result.records))
+    print()
+    print(format_weights(result.weights))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"\nbuilt {result.out} in {time.perf_counter() - start:.1f}s "
           f"({len(result.pages)} demo page{'s' * (len(result.pages) != 1)}); "
           f"serve it with: python -m builders.serve")

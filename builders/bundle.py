@@ -10,6 +10,13 @@ from .cache import Cache, hash_files
 from .errors import BuildError
 from .proc import run_tool
 
+# `@tensorflow/tfjs` in page code means our slimmer union (no tfjs-layers / tfjs-data), and a
+# namespace member it lacks (`tf.layers`) is an error instead of a silent `undefined`.
+TFJS_ALIAS = "site_src/common/tfjs.ts"
+ESBUILD_FLAGS = ("--bundle", "--minify", "--format=esm", "--target=es2020", "--legal-comments=none",
+                 "--log-level=warning", f"--alias:@tensorflow/tfjs=./{TFJS_ALIAS}",
+                 "--log-override:import-is-undefined=error", "--define:process.env.NODE_ENV=\"production\"")
+
 WASM_FILES = ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm")
 
 
@@ -28,7 +35,8 @@ def bundle_entries(entries: dict[str, str], root: Path, cache: Cache) -> dict[st
     the contents of site_src/ and package-lock.json.
     """
     esbuild = esbuild_binary(root)
-    inputs = {"entries": entries, "src": hash_files([root / "site_src", root / "package-lock.json"])}
+    inputs = {"entries": entries, "flags": ESBUILD_FLAGS,
+              "src": hash_files([root / "site_src", root / "package-lock.json"])}
 
     def build(out: Path) -> dict[str, str]:
         names = {}
@@ -36,9 +44,7 @@ def bundle_entries(entries: dict[str, str], root: Path, cache: Cache) -> dict[st
             if not (root / entry).is_file():
                 raise BuildError(f"bundle entry {entry} does not exist")
             tmp = out / f"{name}.js"
-            run_tool([esbuild, entry, "--bundle", "--minify", "--format=esm", "--target=es2020",
-                      "--legal-comments=none", "--log-level=warning", f"--outfile={tmp}",
-                      "--define:process.env.NODE_ENV=\"production\""], cwd=root)
+            run_tool([esbuild, entry, *ESBUILD_FLAGS, f"--outfile={tmp}"], cwd=root)
             digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
             final = out / f"{name}-{digest}.js"
             tmp.rename(final)

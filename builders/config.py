@@ -37,6 +37,13 @@ class SiteSettings:
         "url": True})
     service_worker: bool = field(default=True, metadata={
         "doc": "Register a service worker that caches each demo for offline use."})
+    budget_bundle_kb: int = field(default=1280, metadata={
+        "doc": "Page-weight budget: the build warns when a page's minified JavaScript bundle is larger "
+               "(KB). 0: no budget.", "min": 0})
+    budget_bundle_gzip_kb: int = field(default=320, metadata={
+        "doc": "Budget for a page's bundle after gzip, what GitHub Pages sends (KB). 0: no budget.", "min": 0})
+    budget_data_kb: int = field(default=0, metadata={
+        "doc": "Budget for the data a page publishes: models, vocabularies (KB). 0: no budget.", "min": 0})
 
 
 @dataclass

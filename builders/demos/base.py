@@ -50,3 +50,8 @@ class Page:
     summary: dict[str, Any] = field(default_factory=dict)  # numbers for the build summary
     extra_pages: dict[str, str] = field(default_factory=dict)  # site path -> template (same data)
     extra_entries: dict[str, str] = field(default_factory=dict)  # bundle name -> TS entry
+    # Models for the benchmark page, optional: each {"name", "url" (relative to the data base URL,
+    # e.g. "models/lit/tiny/tfjs/model.json"), "inputs": [{"name", "shape", "dtype", "kind":
+    # "random"|"tokens"|"sparse_indices", "max"?}]}. Empty: every data/**/model.json in `files` is
+    # benchmarked with inputs read from its signature (see builders/benchmark_page.py).
+    benchmarks: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,309 @@
+"""`python -m builders.bench`: time every model of a built site in headless Chromium and in Node.
+
+    python -m builders.bench                                 # _site/, WASM + CPU + WebGL, 10 runs
+    python -m builders.bench --site _site --backends wasm --runs 50 --json bench.json
+
+Chromium: the site is served locally and the benchmark page (`benchmark/index.html`) is driven
+like a visitor would (pick backend and model, press Run), so the numbers are the page's own.
+Node: the same measurement code (site_src/benchmark/measure.ts) runs on TF.js's CPU and WASM
+backends. Each demo page is also opened once to time how long it takes to become idle (every
+model and WASM file fetched). Prints one Markdown table; `--json` saves every number. Timings
+are for the machine they ran on: compare runs from the same machine only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundle import esbuild_binary
+from .errors import BuildError
+from .proc import run_tool
+from .serve import CORSRequestHandler
+from .summary import human_bytes
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+BROWSER_BACKENDS = ("webgl", "wasm", "cpu", "webgpu")
+NODE_BACKENDS = ("wasm", "cpu")
+NODE_RUNNER = "site_src/benchmark/node_runner.ts"
+
+
+@dataclass
+class BenchSettings:
+    site: Path
+    backends: list[str]
+    runs: int
+    warmups: int
+    models: list[str]  # substrings of model ids; empty: every model
+    node: bool
+    pages: bool
+    timeout_s: float
+
+
+def machine() -> dict[str, str]:
+    """CPU count and model, OS, Node and Chromium versions: the context a table needs."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"nproc": str(os.cpu_count()), "cpu": cpu, "os": f"{platform.system()} {platform.release()}"}
+    for key, cmd in (("node", ["node", "--version"]), ("chromium", [CHROMIUM, "--version"])):
+        try:
+            info[key] = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            info[key] = "not found"
+    return info
+
+
+def load_specs(site: Path) -> list[dict]:
+    """The models the benchmark page offers (from its page-config), so CLI and page agree."""
+    page = site / "benchmark" / "index.html"
+    if not page.is_file():
+        raise BuildError(f"{page} not found: build the site first (python -m builders.build --out {site})")
+    html = page.read_text(encoding="utf-8")
+    start = html.index('id="page-config">') + len('id="page-config">')
+    config = json.loads(html[start:html.index("</script>", start)].replace("<\\/", "</"))
+    return config["models"]
+
+
+class _Server:
+    """The built site on a free localhost port, in a background thread."""
+
+    def __init__(self, directory: Path):
+        class Quiet(CORSRequestHandler):
+            def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+                pass
+
+        handler = functools.partial(Quiet, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _browser_rows(page, spec: dict, backend: str, settings: BenchSettings) -> dict:
+    page.select_option('[data-testid="model-select"]', spec["id"])
+    page.select_option('[data-testid="backend-select"]', backend)
+    page.fill('[data-testid="runs"]', str(settings.runs))
+    page.fill('[data-testid="warmups"]', str(settings.warmups))
+    before = page.eval_on_selector('[data-testid="results-json"]', "el => el.value")
+    count = len(json.loads(before)) if before else 0
+    page.click('[data-testid="run"]')
+    page.wait_for_function(
+        """() => { const s = document.querySelector('[data-testid="status"]').dataset.state;
+                   return s === 'done' || s === 'error'; }""", timeout=settings.timeout_s * 1000)
+    state = page.get_attribute('[data-testid="status"]', "data-state")
+    if state == "error":
+        message = page.inner_text('[data-testid="messages"]').strip()
+        return {"model": spec["id"], "requestedBackend": backend, "error": message or "unknown error"}
+    results = json.loads(page.eval_on_selector('[data-testid="results-json"]', "el => el.value"))
+    if len(results) != count + 1:
+        return {"model": spec["id"], "requestedBackend": backend, "error": "the page reported no result"}
+    return results[-1]
+
+
+def run_browser(base_url: str, specs: list[dict], settings: BenchSettings) -> tuple[list[dict], list[dict]]:
+    """(benchmark results, page load times) from headless Chromium."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - heavy, only needed here
+
+    if not Path(CHROMIUM).exists():
+        raise BuildError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    results, loads = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for backend in settings.backends:
+                if backend not in BROWSER_BACKENDS:
+                    continue
+                # A fresh context per backend: nothing cached between backends, like a new visitor.
+                context = browser.new_context()
+                page = context.new_page()
+                page.set_default_timeout(settings.timeout_s * 1000)
+                errors: list[str] = []
+                page.on("pageerror", lambda err, errors=errors: errors.append(str(err)))
+                page.goto(base_url + "benchmark/index.html")
+                page.wait_for_function(
+                    "() => ['ready', 'error'].includes(document.querySelector('[data-testid=\"status\"]')"
+                    ".dataset.state) || document.querySelector('[data-testid=\"messages\"]').textContent",
+                    timeout=settings.timeout_s * 1000)
+                for spec in specs:
+                    row = _browser_rows(page, spec, backend, settings)
+                    row["runtime"] = "chromium"
+                    results.append(row)
+                context.close()
+            if settings.pages:
+                loads = _page_loads(browser, base_url, sorted({s["page"] for s in specs}), settings)
+        finally:
+            browser.close()
+    return results, loads
+
+
+def _page_loads(browser, base_url: str, pages: list[str], settings: BenchSettings) -> list[dict]:
+    """Per demo page: ms until the load event and until the network is idle (models fetched)."""
+    rows = []
+    for name in pages:
+        context = browser.new_context()
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(f"{base_url}{name}/index.html", wait_until="load", timeout=settings.timeout_s * 1000)
+        loaded = time.perf_counter() - start
+        page.wait_for_load_state("networkidle", timeout=settings.timeout_s * 1000)
+        # networkidle fires after 500 ms without requests: subtract that quiet period.
+        idle = time.perf_counter() - start - 0.5
+        requests = page.evaluate("() => performance.getEntriesByType('resource').length")
+        last = page.evaluate("() => Math.max(0, ...performance.getEntriesByType('resource').map(e => e.responseEnd))")
+        rows.append({"page": name, "loadEventMs": loaded * 1000, "idleMs": max(idle * 1000, last),
+                     "lastResponseMs": last, "requests": requests})
+        context.close()
+    return rows
+
+
+def run_node(site: Path, specs: list[dict], settings: BenchSettings) -> list[dict]:
+    """Results of the same measurements under Node (CPU and WASM backends only)."""
+    backends = [b for b in settings.backends if b in NODE_BACKENDS]
+    if not backends:
+        return []
+    with tempfile.TemporaryDirectory(prefix="bench-node-") as tmp:
+        runner = Path(tmp) / "node_runner.cjs"
+        run_tool([esbuild_binary(PROJECT_ROOT), NODE_RUNNER, "--bundle", "--platform=node", "--format=cjs",
+                  "--packages=external", "--log-level=warning", f"--outfile={runner}"], cwd=PROJECT_ROOT)
+        models = []
+        for spec in specs:
+            folder = site / "data" / spec["url"].rsplit("/", 1)[0]
+            models.append({**spec, "dir": str(folder)})
+        job = {"models": models, "backends": backends, "runs": settings.runs, "warmups": settings.warmups}
+        env = {**os.environ, "NODE_PATH": str(PROJECT_ROOT / "node_modules")}
+        out = run_tool(["node", runner], cwd=PROJECT_ROOT, env=env, input_text=json.dumps(job),
+                       timeout=settings.timeout_s * max(1, len(models) * len(backends)))
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    for row in rows:
+        row["runtime"] = "node"
+    return rows
+
+
+def _ms(value) -> str:
+    return "-" if value is None else (f"{value:.2f}" if value < 10 else f"{value:.1f}")
+
+
+def format_table(results: list[dict]) -> str:
+    """A Markdown table: one row per runtime, backend and model."""
+    header = ["runtime", "backend", "model", "inputs", "load ms", "first ms", "warm-up ms", "mean ms",
+              "median ms", "p90 ms", "runs", "peak memory"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        if "error" in r:
+            cells = [r["runtime"], r.get("requestedBackend") or r.get("backend", "?"), r["model"],
+                     f"error: {r['error']}"] + [""] * (len(header) - 4)
+        else:
+            backend = r["backend"]
+            if r.get("requestedBackend") and r["requestedBackend"] != backend:
+                backend += f" (asked {r['requestedBackend']})"
+            if r.get("wasmThreads"):
+                backend += f", {r['wasmThreads']} thread" + ("s" if r["wasmThreads"] > 1 else "")
+            cells = [r["runtime"], backend, r["model"], r["inputs"], _ms(r["loadMs"]), _ms(r["firstMs"]),
+                     _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["p90Ms"]), str(r["runs"]),
+                     human_bytes(r["peakBytes"])]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def format_loads(loads: list[dict]) -> str:
+    """A Markdown table of page load times."""
+    lines = ["| page | load event ms | idle ms (all fetched) | requests |", "|---|---|---|---|"]
+    lines += [f"| {r['page']} | {r['loadEventMs']:.0f} | {r['idleMs']:.0f} | {r['requests']} |" for r in loads]
+    return "\n".join(lines)
+
+
+def run(settings: BenchSettings) -> dict:
+    """Run every benchmark; returns {"machine", "settings", "results", "pages"}."""
+    specs = load_specs(settings.site)
+    if settings.models:
+        specs = [s for s in specs if any(m in s["id"] for m in settings.models)]
+        if not specs:
+            raise BuildError(f"--models {','.join(settings.models)} matches no model; the site has: "
+                             + ", ".join(s["id"] for s in load_specs(settings.site)))
+    server = _Server(settings.site)
+    try:
+        browser_results, loads = run_browser(server.url, specs, settings)
+    finally:
+        server.close()
+    node_results = run_node(settings.site, specs, settings) if settings.node else []
+    return {"machine": machine(), "settings": {"backends": settings.backends, "runs": settings.runs,
+                                               "warmups": settings.warmups},
+            "results": browser_results + node_results, "pages": loads}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builders.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--site", default="_site", help="built site folder (default: _site)")
+    parser.add_argument("--backends", default="wasm,cpu,webgl",
+                        help=f"comma-separated, from {', '.join(BROWSER_BACKENDS)} (default: wasm,cpu,webgl); "
+                             "Node runs the cpu and wasm ones")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per model (default: 10)")
+    parser.add_argument("--warmups", type=int, default=3, help="untimed runs after the first (default: 3)")
+    parser.add_argument("--models", default="", help="only models whose id contains one of these, e.g. lit,mnist")
+    parser.add_argument("--no-node", action="store_true", help="skip the Node runs")
+    parser.add_argument("--no-pages", action="store_true", help="skip timing each demo page's load")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per model (default: 300)")
+    parser.add_argument("--json", default="", help="also write every number to this JSON file")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in BROWSER_BACKENDS]
+    if unknown or not backends:
+        print(f"error: --backends: unknown backend {', '.join(unknown) or '(none given)'}; "
+              f"choose from {', '.join(BROWSER_BACKENDS)}", file=sys.stderr)
+        return 2
+    if args.runs < 1 or args.warmups < 0:
+        print("error: --runs must be >= 1 and --warmups >= 0", file=sys.stderr)
+        return 2
+    if shutil.which("node") is None and not args.no_node:
+        print("error: node is not installed; install Node 20 or pass --no-node", file=sys.stderr)
+        return 2
+    settings = BenchSettings(Path(args.site).resolve(), backends, args.runs, args.warmups,
+                             [m.strip() for m in args.models.split(",") if m.strip()], not args.no_node,
+                             not args.no_pages, args.timeout)
+    try:
+        report = run(settings)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    m = report["machine"]
+    print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}; {m['chromium']}; node {m['node']}")
+    print(f"settings: {args.runs} runs after {args.warmups} warm-up runs; "
+          f"command: python -m builders.bench {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
+    print()
+    print(format_table(report["results"]))
+    if report["pages"]:
+        print()
+        print(format_loads(report["pages"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    failed = [r for r in report["results"] if "error" in r]
+    return 1 if failed and len(failed) == len(report["results"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

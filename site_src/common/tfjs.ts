@@ -1,0 +1,23 @@
+/**
+ * The site's TF.js: what `import * as tf from '@tensorflow/tfjs'` resolves to in our page bundles
+ * (builders/bundle.py aliases the package to this file). It is the `@tensorflow/tfjs` union minus
+ * tfjs-layers and tfjs-data, which no page needs (every model is a graph model): about 250 KB
+ * less JavaScript per page. A page that uses `tf.layers` or `tf.data` fails the bundle step with
+ * `Import "layers" will always be undefined`; import '@tensorflow/tfjs-layers' directly there.
+ * Node code (tests, the benchmark runner) keeps the real package.
+ */
+import {version_converter} from '@tensorflow/tfjs-converter';
+import {version_cpu} from '@tensorflow/tfjs-backend-cpu';
+import {version_webgl} from '@tensorflow/tfjs-backend-webgl';
+import {version_core} from '@tensorflow/tfjs-core';
+
+export * from '@tensorflow/tfjs-core';
+export * from '@tensorflow/tfjs-converter';
+export * from '@tensorflow/tfjs-backend-cpu';
+export * from '@tensorflow/tfjs-backend-webgl';
+
+/** Like `tf.version` of the full package; `tfjs` is the core version (all packages are pinned together). */
+export const version = {
+  'tfjs-core': version_core, 'tfjs-backend-cpu': version_cpu, 'tfjs-backend-webgl': version_webgl,
+  'tfjs-converter': version_converter, tfjs: version_core,
+};
