@@ -60,6 +60,8 @@ def _download(url: str, dest: Path, timeout: float) -> None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as f:
             shutil.copyfileobj(response, f)
+    except urllib.error.HTTPError as exc:
+        raise OfficialUnavailable(f"could not download {url} (HTTP {exc.code} {exc.reason})") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise OfficialUnavailable(f"could not download {url} ({reason})") from None
