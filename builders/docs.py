@@ -57,7 +57,7 @@ def site_toml_reference(registry: dict) -> str:
     for name, module in registry.items():
         doc = (module.Config.__doc__ or "").strip()
         parts += [f"## [demos.{name}]\n", doc + "\n" if doc else "",
-                  f"`enabled = false` leaves the demo out of the site.\n", settings_table(module.Config), ""]
+                  "`enabled = false` leaves the demo out of the site.\n", settings_table(module.Config), ""]
         smoke = getattr(module.Config, "SMOKE", {})
         if smoke:
             parts.append("With `--profile smoke`: " + ", ".join(f"`{k} = {v!r}`" for k, v in sorted(smoke.items()))
