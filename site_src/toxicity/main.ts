@@ -8,6 +8,14 @@ import {load, pageOptions, ToxicityClassifier, ToxicityPageConfig} from './toxic
 
 const SNACKBAR_MS = 6000;
 
+declare global {
+  interface Window {
+    /** The article's API, for the browser console, benchmarks and tests: `await toxicity.load(0.9, [])`. */
+    toxicity?: {load: typeof load; pageOptions: typeof pageOptions};
+  }
+}
+window.toxicity = {load, pageOptions};
+
 function byTestId<T extends HTMLElement>(id: string): T {
   const el = document.querySelector<T>(`[data-testid="${id}"]`);
   if (!el) throw new Error(`missing element ${id}`);

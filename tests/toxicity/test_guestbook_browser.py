@@ -118,3 +118,23 @@ def test_submission_waits_for_the_model(browser_page, site_server):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"submit\"]').disabled")
     assert texts(page) == []
     assert tid(page, "snackbar").is_visible()
+
+
+def test_browser_probabilities_match_predict_prob(browser_page, site_server):
+    pc = pytest.importorskip("profanity_check.profanity_check")
+    import numpy as np
+
+    from .corpus import sentences
+
+    texts = sentences()
+    page = browser_page
+    open_guestbook(page, site_server)
+    got = page.evaluate("""async (texts) => {
+        const model = await window.toxicity.load(0.9, []);
+        const [prediction] = await model.classify(texts);
+        return prediction.results.map((r) => Array.from(r.probabilities));
+    }""", texts)
+    probs = np.array(got)
+    assert probs.shape == (len(texts), 2)
+    assert np.abs(probs[:, 1] - pc.predict_prob(texts)).max() <= 1e-5
+    assert foreign_requests(page.requests, site_server) == []
