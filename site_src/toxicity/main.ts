@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   // Submissions made before the model is ready wait for it (the button is disabled too).
   const ready: Promise<ToxicityClassifier> = (async () => {
     const backend = await initBackend(config.root);
-    const model = await load(config.threshold, config.modelLabels, {
+    // Load with every label; the checkboxes choose which ones a message is checked against.
+    const model = await load(config.threshold, [], {
       ...pageOptions(config), onProgress: (f) => showProgress(bar, null, f),
     });
     status.textContent = `Model loaded (${model.modelLabels.join(', ')}); running on ${BACKEND_LABELS[backend] ?? backend}.`;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 
 import numpy as np
@@ -19,7 +20,7 @@ from .corpus import sentences
 
 pytest.importorskip("sentencepiece")
 
-TEXTS = [t for t in sentences(n_random=60, seed=3)]
+TEXTS = sentences(n_random=60, seed=3)
 EXTRA = ["ქართული ენა and words", "  leading and  double  spaces ", "ﬁne ＦＵＬＬ width", "", "😀😀 emoji"]
 
 
@@ -45,7 +46,7 @@ def context(tmp_path) -> BuildContext:
 
 def test_unigram_tokenizer_matches_sentencepiece(spm_model, run_node, tmp_path):
     vocab_file = tmp_path / "vocab.json"
-    vocab_file.write_text(__import__("json").dumps(fx.vocabulary(spm_model), ensure_ascii=False))
+    vocab_file.write_text(json.dumps(fx.vocabulary(spm_model), ensure_ascii=False))
     texts = TEXTS + EXTRA
     got = run_node({"mode": "spm", "dataFile": str(vocab_file), "texts": texts, "reserved": fx.RESERVED})
     for text, ids in zip(texts, got):
