@@ -37,9 +37,12 @@ def run_node(tmp_path_factory):
                     "--bundle", "--platform=node", "--format=cjs", f"--outfile={bundle}", "--log-level=warning"],
                    check=True, cwd=ROOT)
 
-    def run(job: dict):
+    def run(job: dict, expect_error: bool = False):
         proc = subprocess.run(["node", str(bundle)], input=json.dumps(job), capture_output=True, text=True,
                               timeout=600)
+        if expect_error:
+            assert proc.returncode != 0, proc.stdout
+            return proc.stderr
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 

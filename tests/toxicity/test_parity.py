@@ -54,3 +54,19 @@ def test_lowercase_matches_python_for_every_code_point(run_node):
     got = run_node({"mode": "lower", "texts": samples})
     mismatches = [(hex(ord(s[0])), s.lower(), g) for s, g in zip(samples, got) if s.lower() != g]
     assert mismatches == []
+
+
+def test_classify_api_labels_and_threshold_under_node(embedded_dir, run_node):
+    texts = ["you are a fucking idiot", "Thank you for this lovely demo!", "meh"]
+    expected = pc.predict_prob(texts)
+    for threshold in (0.5, 0.9, 0.99):
+        got = run_node({"mode": "classify", "modelDir": str(embedded_dir), "texts": texts,
+                        "threshold": threshold, "labels": ["profanity"]})
+        matches = [r["match"] for r in got["predictions"][0]["results"]]
+        assert matches == [(p > 0.5) if max(p, 1 - p) > threshold else None for p in expected], threshold
+    error = run_node({"mode": "classify", "modelDir": str(embedded_dir), "texts": texts, "labels": ["insult"]},
+                     expect_error=True)
+    assert "unknown label(s) insult; this model has: profanity" in error
+    error = run_node({"mode": "classify", "modelDir": str(embedded_dir), "texts": texts, "threshold": 2},
+                     expect_error=True)
+    assert "threshold must be a number in [0, 1], got 2" in error
