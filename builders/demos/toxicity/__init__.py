@@ -130,6 +130,16 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
     if source == "embedded":
         summary["max |err| TF.js vs JAX"] = f"{manifest['tfjs_vs_jax_max_abs_error']:.2g}"
         summary["max |err| JAX vs sklearn"] = f"{manifest['jax_vs_sklearn_max_abs_error']:.2g}"
+    benchmarks = []
+    if source == "official":
+        # The official model.json has no signature, so describe its inputs: one text of 16 tokens.
+        tokens = 16
+        benchmarks.append({
+            "name": "official", "url": client["modelUrl"],
+            "inputs": [{"name": "Placeholder", "shape": [tokens], "dtype": "int32", "kind": "tokens", "max": 100},
+                       {"name": "Placeholder_1", "shape": [tokens, 2], "dtype": "int32", "kind": "sparse_indices",
+                        "rows": 1}],
+            "weight_bytes": sum(p.stat().st_size for name, p in files.items() if name.endswith(".bin"))})
     return Page(
         name=NAME,
         title="Guestbook with on-device moderation",
@@ -141,6 +151,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
               "moderate_source": inspect.getsource(_server_example)},
         files=files,
         summary=summary,
+        benchmarks=benchmarks,
     )
 
 
