@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import jax_example, toxicity
+from . import jax_example, mnist, toxicity
 
 DEMO_MODULES: list[ModuleType] = [
     jax_example,
+    mnist,
     toxicity,
 ]
 
