@@ -28,6 +28,7 @@ from .docs import build_docs
 from .errors import BuildError, ConfigError, StepError
 from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
+from .service_worker import REGISTER_ENTRY, write_service_worker
 from .summary import StepRecord, format_summary
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,8 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
         if page.entry:
             entries[page.name] = page.entry
         entries.update(page.extra_entries)
+    if config.site.service_worker:
+        entries[REGISTER_ENTRY[0]] = REGISTER_ENTRY[1]
     before = len(cache.events)
     bundles = bundle_entries(entries, PROJECT_ROOT, cache)
     assets_dir = staging / "assets"
@@ -108,6 +111,8 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
     _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
     _write(staging / "404.html", renderer.render("404.html", "404.html", title="Page not found"))
     (staging / ".nojekyll").write_text("")
+    if config.site.service_worker:
+        write_service_worker(staging, pages, asset_paths, config.site)
     records.append(StepRecord("render", "rebuilt", time.perf_counter() - start, 0, {"pages": len(pages) + 2}))
     return records
 

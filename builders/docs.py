@@ -145,6 +145,8 @@ def build_docs(root: Path, dest: Path, cache: Cache, registry: dict) -> str | No
         run_tool([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config),
                   "-d", str(out / "site")], cwd=root, env=env)
         shutil.rmtree(work)
+        # GitHub Pages only serves the site's top-level 404.html; mkdocs' own one would link to `/`.
+        (out / "site" / "404.html").unlink(missing_ok=True)
         return {}
 
     before = len(cache.events)

@@ -1,0 +1,72 @@
+"""The offline service worker: `<site>/sw.js` with the list of files each page needs.
+
+`site_src/sw/sw.js` is copied to the site root with its `MANIFEST` line replaced by the
+list generated here; `site_src/sw/register.ts` (bundled like the demos' scripts, loaded by
+`base.html` as an external module) registers it and asks it to cache the page being viewed.
+The list names each page's HTML, its script bundles, the stylesheet, the TF.js WASM binaries
+and the page's data files. Bundles have content-hashed names and models are reproducible,
+so a URL keeps its bytes until a build changes them; the manifest's `version` (a hash of
+every listed file) changes sw.js whenever any of them changes, which makes browsers update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .config import SiteSettings
+from .demos.base import Page
+
+SOURCE = Path(__file__).resolve().parent.parent / "site_src" / "sw" / "sw.js"
+REGISTER_ENTRY = ("sw-register", "site_src/sw/register.ts")
+MANIFEST_LINE = "const MANIFEST = {version: '', pages: {}}; // replaced at build time"
+
+
+def _data_url(site: SiteSettings, rel: str) -> str:
+    """Where the browser fetches a site-relative `data/...` file from (another origin when configured)."""
+    if site.data_base_url and rel.startswith("data/"):
+        return site.data_base_url.rstrip("/") + "/" + rel.removeprefix("data/")
+    return rel
+
+
+def page_files(page: Page, assets: dict[str, str], site: SiteSettings, wasm: list[str]) -> dict[str, list[str]]:
+    """Site path of each HTML page of `page` -> the URLs it needs offline (sorted)."""
+    shared = [assets["css"], *wasm]
+    if REGISTER_ENTRY[0] in assets:
+        shared.append(assets[REGISTER_ENTRY[0]])
+    bundles = [assets[n] for n in (page.name, *page.extra_entries) if n in assets]
+    data = [_data_url(site, rel) for rel in page.files]
+    result = {}
+    for html in (f"{page.name}/index.html", *page.extra_pages):
+        result[html] = sorted({html, *shared, *bundles, *data})
+    return result
+
+
+def build_manifest(staging: Path, pages: list[Page], assets: dict[str, str], site: SiteSettings) -> dict:
+    """{"version", "pages": {html path: [urls]}} for every demo page and the index."""
+    wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm"))
+    manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", assets["css"]}
+                                                           | ({assets[REGISTER_ENTRY[0]]}
+                                                              if REGISTER_ENTRY[0] in assets else set()))}
+    for page in pages:
+        manifest.update(page_files(page, assets, site, wasm))
+    digest = hashlib.sha256()
+    local = sorted({rel for urls in manifest.values() for rel in urls} |
+                   {rel for page in pages for rel in page.files})
+    for rel in local:
+        path = staging / rel
+        if path.is_file():  # absolute data URLs are hashed through their local copy in data/
+            digest.update(rel.encode() + b"\0" + path.read_bytes())
+    return {"version": digest.hexdigest()[:16], "pages": dict(sorted(manifest.items()))}
+
+
+def write_service_worker(staging: Path, pages: list[Page], assets: dict[str, str], site: SiteSettings) -> Path:
+    """Write `staging/sw.js` with the generated manifest; returns its path."""
+    source = SOURCE.read_text(encoding="utf-8")
+    if MANIFEST_LINE not in source:
+        raise RuntimeError(f"{SOURCE} lost its MANIFEST line; it must read exactly: {MANIFEST_LINE}")
+    manifest = json.dumps(build_manifest(staging, pages, assets, site), sort_keys=True, separators=(",", ":"))
+    out = staging / "sw.js"
+    out.write_text(source.replace(MANIFEST_LINE, f"const MANIFEST = {manifest};"), encoding="utf-8")
+    return out

@@ -1,0 +1,31 @@
+import {readPageConfig} from '../common/config';
+
+/** What the service worker answers after caching a page's files. */
+export interface CacheReply { type: 'cached' | 'cache-failed'; page: string; files?: number; reason?: string }
+
+/**
+ * Register `<root>sw.js` and ask it to cache this page's files for offline use. The outcome is
+ * written to `<html data-offline="ready|failed|unsupported">` (the tests and stylesheet read it).
+ * Service workers need a secure context (HTTPS or localhost): elsewhere this does nothing.
+ */
+export async function registerServiceWorker(doc: Document = document): Promise<void> {
+  const html = doc.documentElement;
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) {
+    html.dataset.offline = 'unsupported';
+    return;
+  }
+  const config = readPageConfig(doc);
+  const root = new URL(config.root, doc.baseURI);
+  await navigator.serviceWorker.register(new URL('sw.js', root), {scope: root.pathname});
+  const registration = await navigator.serviceWorker.ready;
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<CacheReply>) => {
+    if (event.data?.type === 'cached') html.dataset.offline = 'ready';
+    else if (event.data?.type === 'cache-failed') html.dataset.offline = 'failed';
+  });
+  registration.active?.postMessage({type: 'cache-page', page: location.href});
+}
+
+registerServiceWorker().catch(() => {
+  // Offline support is an extra: the page works without it.
+  document.documentElement.dataset.offline = 'failed';
+});
