@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +64,9 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    info = {"nproc": str(os.cpu_count()), "cpu": cpu, "os": f"{platform.system()} {platform.release()}"}
+    info = {"nproc": str(os.cpu_count()), "cpu": cpu, "os": f"{platform.system()} {platform.release()}",
+            # Other work on the machine slows every number down: keep the load next to the table.
+            "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     for key, cmd in (("node", ["node", "--version"]), ("chromium", [CHROMIUM, "--version"])):
         try:
             info[key] = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
@@ -160,22 +161,48 @@ def run_browser(base_url: str, specs: list[dict], settings: BenchSettings) -> tu
     return results, loads
 
 
+# Counts TF.js kernels as the page runs them: tfjs-core keeps its engine in `window._tfengine`,
+# so a setter trap sees it created and wraps `runKernel` (every op goes through it).
+_KERNEL_PROBE = """(() => {
+  const probe = window.__benchProbe = {kernels: 0, lastKernel: 0};
+  let engine;
+  Object.defineProperty(window, '_tfengine', {configurable: true, get() { return engine; }, set(value) {
+    engine = value;
+    const run = value.runKernel.bind(value);
+    value.runKernel = (...args) => {
+      const out = run(...args);
+      probe.kernels += 1;
+      probe.lastKernel = performance.now();
+      return out;
+    };
+  }});
+})();"""
+
+_QUIET = """() => {
+  const p = window.__benchProbe;
+  const last = Math.max(p.lastKernel, ...performance.getEntriesByType('resource').map(e => e.responseEnd));
+  return performance.now() - last > 1000;
+}"""
+
+
 def _page_loads(browser, base_url: str, pages: list[str], settings: BenchSettings) -> list[dict]:
-    """Per demo page: ms until the load event and until the network is idle (models fetched)."""
+    """Per demo page: ms until the load event, and until it is ready (last model byte fetched and last
+    TF.js kernel run, e.g. the first inference or a warm-up, once the page has been quiet for 1 s)."""
     rows = []
     for name in pages:
         context = browser.new_context()
+        context.add_init_script(_KERNEL_PROBE)
         page = context.new_page()
-        start = time.perf_counter()
         page.goto(f"{base_url}{name}/index.html", wait_until="load", timeout=settings.timeout_s * 1000)
-        loaded = time.perf_counter() - start
-        page.wait_for_load_state("networkidle", timeout=settings.timeout_s * 1000)
-        # networkidle fires after 500 ms without requests: subtract that quiet period.
-        idle = time.perf_counter() - start - 0.5
-        requests = page.evaluate("() => performance.getEntriesByType('resource').length")
-        last = page.evaluate("() => Math.max(0, ...performance.getEntriesByType('resource').map(e => e.responseEnd))")
-        rows.append({"page": name, "loadEventMs": loaded * 1000, "idleMs": max(idle * 1000, last),
-                     "lastResponseMs": last, "requests": requests})
+        page.wait_for_function(_QUIET, timeout=settings.timeout_s * 1000, polling=100)
+        timing = page.evaluate("""() => ({
+          load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+          lastResponse: Math.max(0, ...performance.getEntriesByType('resource').map(e => e.responseEnd)),
+          requests: performance.getEntriesByType('resource').length,
+          kernels: window.__benchProbe.kernels, lastKernel: window.__benchProbe.lastKernel})""")
+        rows.append({"page": name, "loadEventMs": timing["load"], "lastResponseMs": timing["lastResponse"],
+                     "kernels": timing["kernels"], "lastKernelMs": timing["lastKernel"],
+                     "readyMs": max(timing["lastResponse"], timing["lastKernel"]), "requests": timing["requests"]})
         context.close()
     return rows
 
@@ -210,7 +237,8 @@ def _ms(value) -> str:
 def format_table(results: list[dict]) -> str:
     """A Markdown table: one row per runtime, backend and model."""
     header = ["runtime", "backend", "model", "inputs", "load ms", "first ms", "warm-up ms", "mean ms",
-              "median ms", "p90 ms", "runs", "peak memory"]
+              "median ms", "p90 ms", "runs", "peak memory",
+              "shards (at once)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         if "error" in r:
@@ -224,15 +252,18 @@ def format_table(results: list[dict]) -> str:
                 backend += f", {r['wasmThreads']} thread" + ("s" if r["wasmThreads"] > 1 else "")
             cells = [r["runtime"], backend, r["model"], r["inputs"], _ms(r["loadMs"]), _ms(r["firstMs"]),
                      _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["p90Ms"]), str(r["runs"]),
-                     human_bytes(r["peakBytes"])]
+                     human_bytes(r["peakBytes"]),
+                     f"{r['shardFiles']} ({r['shardsInFlight']})" if r.get("shardFiles") else "-"]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 
 def format_loads(loads: list[dict]) -> str:
     """A Markdown table of page load times."""
-    lines = ["| page | load event ms | idle ms (all fetched) | requests |", "|---|---|---|---|"]
-    lines += [f"| {r['page']} | {r['loadEventMs']:.0f} | {r['idleMs']:.0f} | {r['requests']} |" for r in loads]
+    lines = ["| page | load event ms | last byte ms | TF.js kernels at load | ready ms (last byte or kernel) "
+             "| requests |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['page']} | {r['loadEventMs']:.0f} | {r['lastResponseMs']:.0f} | {r['kernels']} | "
+              f"{r['readyMs']:.0f} | {r['requests']} |" for r in loads]
     return "\n".join(lines)
 
 
@@ -244,14 +275,15 @@ def run(settings: BenchSettings) -> dict:
         if not specs:
             raise BuildError(f"--models {','.join(settings.models)} matches no model; the site has: "
                              + ", ".join(s["id"] for s in load_specs(settings.site)))
+    info = machine()  # before the run: its load average says how busy the machine was
     server = _Server(settings.site)
     try:
         browser_results, loads = run_browser(server.url, specs, settings)
     finally:
         server.close()
     node_results = run_node(settings.site, specs, settings) if settings.node else []
-    return {"machine": machine(), "settings": {"backends": settings.backends, "runs": settings.runs,
-                                               "warmups": settings.warmups},
+    return {"machine": info, "settings": {"backends": settings.backends, "runs": settings.runs,
+                                          "warmups": settings.warmups},
             "results": browser_results + node_results, "pages": loads}
 
 
@@ -290,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     m = report["machine"]
-    print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}; {m['chromium']}; node {m['node']}")
+    print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['os']}; {m['chromium']}; node {m['node']}; "
+          f"load average before the run {m['load']}")
     print(f"settings: {args.runs} runs after {args.warmups} warm-up runs; "
           f"command: python -m builders.bench {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     print()

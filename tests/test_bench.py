@@ -134,7 +134,8 @@ def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
     for spec in specs:
         assert f"| chromium | wasm, 1 thread | {spec['id']} |" in proc.stdout
     assert {p["page"] for p in report["pages"]} == {s["page"] for s in specs}
-    assert all(p["loadEventMs"] > 0 and p["requests"] > 0 for p in report["pages"])
+    for p in report["pages"]:
+        assert p["loadEventMs"] > 0 and p["requests"] > 0 and p["readyMs"] >= p["lastResponseMs"] > 0, p
 
 
 def test_cli_rejects_an_unknown_backend_and_a_missing_site(tmp_path):
@@ -158,7 +159,7 @@ def test_table_shows_errors_and_the_backend_that_ran():
     ]).splitlines()
     assert table[2].startswith("| chromium | webgpu | mnist/mnist | error: no WebGPU |")
     assert table[3] == ("| chromium | cpu (asked webgl) | jax/static | input_0 3x2 float32 | 12.0 | 3.00 | 1.00 | "
-                        "0.50 | 0.25 | 1.00 | 5 | 2.0 KB |")
+                        "0.50 | 0.25 | 1.00 | 5 | 2.0 KB | - |")
 
 
 def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
@@ -177,6 +178,7 @@ def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
     (result,) = json.loads(page.input_value('[data-testid="results-json"]'))
     assert result["model"] == "jax/static" and result["backend"] == "wasm" and result["wasmThreads"] == 1
     assert result["crossOriginIsolated"] is False
+    assert result["shardFiles"] >= 1 and result["shardsInFlight"] >= 1
     _check_result(result, 4)
     assert 'tf.getBackend() = "wasm"' in page.inner_text('[data-testid="status"]')
     assert len(page.query_selector_all('[data-testid="result-row"]')) == 1

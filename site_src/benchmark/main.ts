@@ -7,7 +7,7 @@ import {dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
 import {showError, showProgress} from '../common/progress';
 import {BenchResult, BenchSpec, benchmarkModel} from './measure';
-import {formatBytes} from './stats';
+import {formatBytes, maxOverlap} from './stats';
 
 interface BenchPageConfig { models: BenchSpec[] }
 
@@ -17,6 +17,9 @@ interface PageResult extends BenchResult {
   wasmThreads: number | null;
   crossOriginIsolated: boolean;
   userAgent: string;
+  /** Weight files fetched, and how many were in flight at once (tf.loadGraphModel fetches all shards together). */
+  shardFiles: number;
+  shardsInFlight: number;
   tfjsVersion: string;
   date: string;
 }
@@ -103,10 +106,17 @@ async function main(): Promise<void> {
       throw new Error('Warm-up runs must be a whole number from 0 to 100.');
     }
     showProgress(bar, null, 0);
-    const result = await benchmarkModel(spec, () => loadModel(dataUrl(config, spec.url), (f) => showProgress(bar, null, f)), {
+    const modelUrl = dataUrl(config, spec.url);
+    performance.clearResourceTimings();
+    const result = await benchmarkModel(spec, () => loadModel(modelUrl, (f) => showProgress(bar, null, f)), {
       runs, warmups, onStage: (stage) => { status.textContent = `${spec.id} on ${label}: ${stage}…`; },
     });
+    const folder = modelUrl.slice(0, modelUrl.lastIndexOf('/') + 1);
+    const shards = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((e) => e.name.startsWith(folder) && e.name !== modelUrl);
     const full: PageResult = {
+      shardFiles: shards.length,
+      shardsInFlight: maxOverlap(shards.map((e) => [e.startTime, e.responseEnd] as [number, number])),
       ...result, requestedBackend: requested,
       wasmThreads: backend === 'wasm' ? getThreadsCount() : null,
       crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),

@@ -55,3 +55,17 @@ export function formatBytes(n: number): string {
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/** The largest number of `[start, end]` intervals open at the same time (how many fetches overlapped). */
+export function maxOverlap(intervals: readonly (readonly [number, number])[]): number {
+  const events = intervals.flatMap(([start, end]) => [[start, 1], [end, -1]] as [number, number][]);
+  // At equal times, close before opening: back-to-back requests did not overlap.
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let best = 0;
+  for (const [, delta] of events) {
+    open += delta;
+    best = Math.max(best, open);
+  }
+  return best;
+}

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {formatBytes, quantile, sparseIndices, summarize} from './stats';
+import {formatBytes, maxOverlap, quantile, sparseIndices, summarize} from './stats';
 
 test('median of an even count interpolates, of an odd count picks the middle', () => {
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
@@ -33,4 +33,11 @@ test('formatBytes uses binary units', () => {
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(1536), '1.5 KB');
   assert.equal(formatBytes(3 * 1024 * 1024), '3.0 MB');
+});
+
+test('maxOverlap counts fetches in flight together, not back-to-back ones', () => {
+  assert.equal(maxOverlap([]), 0);
+  assert.equal(maxOverlap([[0, 10], [1, 9], [2, 8]]), 3);
+  assert.equal(maxOverlap([[0, 5], [5, 10], [10, 15]]), 1);
+  assert.equal(maxOverlap([[0, 5], [4, 10], [6, 12]]), 2);
 });
