@@ -58,7 +58,7 @@ def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.n
     for path, leaf in leaves_with_path:
         value = np.asarray(leaf)
         name = param_path_name(path)
-        if value.dtype.kind == "f" and value.dtype != np.float32:
+        if (value.dtype.kind == "f" or value.dtype.name == "bfloat16") and value.dtype != np.float32:
             cast.append(f"{name} ({value.dtype.name})")
             value = value.astype(np.float32)
         elif value.dtype.kind in "iu" and value.dtype != np.int32:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 
 from builders.convert import VerifyCase, convert_jax, verify_many
@@ -62,7 +63,9 @@ def run_cases(cases: Sequence[Case], root: Path, backends: Sequence[str] = ("cpu
             outcome.conversion_error = f"{type(exc).__name__}: {exc}"
             continue
         for inputs in case.input_sets:
-            verify_cases.append(VerifyCase(model_dir, case.reference or case.fn, case.params, list(inputs),
+            # One jit compile per case is much cheaper than op-by-op dispatch of a Flax model.
+            reference = jax.jit(case.reference or case.fn)
+            verify_cases.append(VerifyCase(model_dir, reference, case.params, list(inputs),
                                            case.atol, case.rtol))
             owners.append(outcome)
     for backend in backends:
