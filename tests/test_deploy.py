@@ -311,3 +311,10 @@ def test_service_worker_reopens_a_demo_offline(jax_site, browser):
     finally:
         context.close()
         server.shutdown()
+
+
+@pytest.mark.slow
+def test_full_site_has_no_broken_links_and_a_strict_csp_everywhere(built_site):
+    """The same checks over the project's own site.toml (every enabled demo, smoke profile)."""
+    assert broken_links(built_site) == []
+    assert csp_problems(built_site) == []
