@@ -135,7 +135,7 @@ def build_docs(root: Path, dest: Path, cache: Cache, registry: dict) -> str | No
     generated = site_toml_reference(registry) + primitives_reference()
     inputs = {"docs": hash_files([root / "docs", root / "mkdocs.yml"]),
               "generated": hashlib.sha256(generated.encode()).hexdigest(),
-              "code": hash_files([Path(__file__)])}
+              "code": hash_files([Path(__file__)]), "csp": content_security_policy(SiteSettings())}
 
     def build(out: Path) -> dict:
         work = out / "src"
