@@ -170,6 +170,15 @@ def test_sw_manifest_lists_only_existing_files(jax_site):
     assert [u for u in urls if not (jax_site / u).is_file()] == []
 
 
+def test_service_worker_can_be_turned_off(jax_site, tmp_path):
+    out = tmp_path / "_site"
+    build(only_jax_config(tmp_path, "service_worker = false"), out, cache_dir=jax_site.parent / "cache")
+    assert not (out / "sw.js").exists()
+    assert not list((out / "assets").glob("sw-register-*.js"))
+    assert "sw-register" not in (out / "jax" / "index.html").read_text()
+    assert re.search(r'src="../assets/sw-register-[0-9a-f]+\.js"', (jax_site / "jax" / "index.html").read_text())
+
+
 # ---- content security policy ---------------------------------------------------------------------
 
 ALLOWED_SOURCES = {"'self'", "'none'", "'wasm-unsafe-eval'", "data:", "blob:"}
