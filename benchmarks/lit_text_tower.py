@@ -1,6 +1,6 @@
 """Time a LiT-Ti-sized text tower (8.5M parameters) on 5x16 tokens, in headless Chromium and Node.
 
-    .venv/bin/python -m benchmarks.lit_text_tower [--backends wasm,webgl] [--runs 20] [--quantization none,float16]
+    .venv/bin/python benchmarks/lit_text_tower.py [--backends wasm,webgl] [--runs 20] [--quantization none,float16]
 
 The issue's target: on WASM in headless Chromium (2 cores), faster than the same tower exported
 with jax2onnx and run by ONNX Runtime Web (94 ms median, model load 4.2 s), and loading in under
@@ -21,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from builders import bench
-from builders.benchmark_page import benchmark_page
-from builders.build import PROJECT_ROOT, assemble
-from builders.cache import Cache, hash_code
-from builders.config import SiteConfig, SiteSettings
-from builders.demos.base import Page
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runs as `python benchmarks/lit_text_tower.py`
+
+from builders import bench  # noqa: E402
+from builders.benchmark_page import benchmark_page  # noqa: E402
+from builders.build import PROJECT_ROOT, assemble  # noqa: E402
+from builders.cache import Cache, hash_code  # noqa: E402
+from builders.config import SiteConfig, SiteSettings  # noqa: E402
+from builders.demos.base import Page  # noqa: E402
 
 TOWER = {"vocab_size": 16000, "width": 192, "depth": 12, "num_heads": 3, "mlp_dim": 768, "max_len": 16,
          "out_dim": 192}

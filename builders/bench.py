@@ -237,7 +237,7 @@ def _ms(value) -> str:
 def format_table(results: list[dict]) -> str:
     """A Markdown table: one row per runtime, backend and model."""
     header = ["runtime", "backend", "model", "inputs", "load ms", "first ms", "warm-up ms", "mean ms",
-              "median ms", "p90 ms", "runs", "peak memory",
+              "median ms", "min ms", "p90 ms", "runs", "peak memory",
               "shards (at once)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
@@ -251,7 +251,7 @@ def format_table(results: list[dict]) -> str:
             if r.get("wasmThreads"):
                 backend += f", {r['wasmThreads']} thread" + ("s" if r["wasmThreads"] > 1 else "")
             cells = [r["runtime"], backend, r["model"], r["inputs"], _ms(r["loadMs"]), _ms(r["firstMs"]),
-                     _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["p90Ms"]), str(r["runs"]),
+                     _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["minMs"]), _ms(r["p90Ms"]), str(r["runs"]),
                      human_bytes(r["peakBytes"]),
                      f"{r['shardFiles']} ({r['shardsInFlight']})" if r.get("shardFiles") else "-"]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

@@ -24,7 +24,7 @@ from .errors import BuildError
 
 NAME = "benchmark"
 
-# The article's input sizes: (batch, tokens per sequence when the model leaves it open).
+# The article's input sizes: (batch of texts, tokens per sequence when the model leaves it open).
 BATCH_BY_PAGE: dict[str, tuple[int, int]] = {
     "lit": (5, 16),  # the article timed LiT text towers on 5 prompts of 16 tokens
     "mnist": (1, 0),  # one drawing
@@ -71,7 +71,8 @@ def _input_specs(page_name: str, model_json: dict, where: str) -> list[dict[str,
                           "max": TOKEN_ID_BOUND})
             continue
         if shape and shape[0] < 0:
-            shape[0] = batch
+            # The batch sizes above count texts; an image input (e.g. a LiT image tower) gets one image.
+            shape[0] = batch if dtype == "int32" or page_name != "lit" else 1
         shape = [tokens if d < 0 else d for d in shape]
         if any(d <= 0 for d in shape):
             raise BuildError(f"{where}: input {key} has shape {shapes[key]}; set the sizes in Page.benchmarks")

@@ -50,6 +50,9 @@ def test_lit_text_tower_gets_the_articles_5x16_tokens(tmp_path):
     assert spec["url"] == "models/lit/tiny/tfjs/model.json"
     assert spec["inputs"] == [{"name": "input_0", "shape": [5, 16], "dtype": "int32", "kind": "tokens", "max": 100}]
     assert spec["weight_bytes"] == 64
+    _write_model(tmp_path / "img", {"input_0": ("DT_FLOAT", [-1, 224, 224, 3])})
+    (image,) = discover_benchmarks(_page("lit", tmp_path / "img", "data/models/lit/tiny-image/tfjs"))
+    assert image["inputs"][0]["shape"] == [1, 224, 224, 3]  # one image, not five
 
 
 def test_mnist_gets_one_image_and_official_toxicity_one_sparse_text(tmp_path):
@@ -155,11 +158,11 @@ def test_table_shows_errors_and_the_backend_that_ran():
         {"runtime": "chromium", "requestedBackend": "webgpu", "model": "mnist/mnist", "error": "no WebGPU"},
         {"runtime": "chromium", "requestedBackend": "webgl", "backend": "cpu", "model": "jax/static",
          "inputs": "input_0 3x2 float32", "loadMs": 12.0, "firstMs": 3.0, "warmupMs": 1.0, "meanMs": 0.5,
-         "medianMs": 0.25, "p90Ms": 1.0, "runs": 5, "peakBytes": 2048, "wasmThreads": None},
+         "medianMs": 0.25, "minMs": 0.125, "p90Ms": 1.0, "runs": 5, "peakBytes": 2048, "wasmThreads": None},
     ]).splitlines()
     assert table[2].startswith("| chromium | webgpu | mnist/mnist | error: no WebGPU |")
     assert table[3] == ("| chromium | cpu (asked webgl) | jax/static | input_0 3x2 float32 | 12.0 | 3.00 | 1.00 | "
-                        "0.50 | 0.25 | 1.00 | 5 | 2.0 KB | - |")
+                        "0.50 | 0.25 | 0.12 | 1.00 | 5 | 2.0 KB | - |")
 
 
 def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
