@@ -46,7 +46,12 @@ self.addEventListener('message', (event) => {
     let message;
     try {
       const cache = await caches.open(CACHE);
-      await cache.addAll(urls);
+      // Files the page already loaded through the fetch handler are cached: fetch only the rest.
+      const missing = [];
+      for (const url of urls) {
+        if (!(await cache.match(url))) missing.push(url);
+      }
+      await cache.addAll(missing);
       message = {type: 'cached', page: data.page, files: urls.length, version: MANIFEST.version};
     } catch (err) {
       message = {type: 'cache-failed', page: data.page, reason: String(err)};
