@@ -192,3 +192,22 @@ def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
     page.wait_for_selector('[data-testid="status"][data-state="error"]')
     assert page.inner_text('[data-testid="messages"]') == "Runs must be a whole number from 1 to 1000."
     assert page.console_errors == []
+
+
+def test_build_prints_page_weights_and_warns_over_budget(tmp_path, capsys):
+    from builders.build import main as build_main
+
+    config = tmp_path / "site.toml"
+    config.write_text("[site]\nbudget_bundle_kb = 100\nbudget_bundle_gzip_kb = 0\n")
+    assert build_main(["--config", str(config), "--out", str(tmp_path / "_site"), "--only", "jax"]) == 0
+    out, err = capsys.readouterr()
+    table = out[out.index("page  "):].split("\n\n")[0].splitlines()
+    assert table[0].split() == ["page", "bundle", "gzip", "data"]
+    rows = {line.split()[0]: line.split() for line in table[2:]}
+    assert set(rows) == {"jax", "benchmark"}, out
+    bundle = next((tmp_path / "_site" / "assets").glob("jax-*.js"))
+    assert rows["jax"][1:3] == [f"{bundle.stat().st_size / 1024:.1f}", "KB"]
+    assert (f"warning: jax: bundle is {bundle.stat().st_size / 1024:.0f} KB, over the 100 KB budget "
+            "(site.toml [site] budget_bundle_kb); trim the page or raise the budget") in err
+    assert "gzipped" not in err  # a budget of 0 is no budget
+    assert (tmp_path / "_site" / "benchmark" / "index.html").is_file()
