@@ -109,7 +109,10 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
             _write(staging / site_path, renderer.render(template, site_path, page=page.data,
                                                         bundle=asset_paths.get(page.name), title=page.title))
     _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
-    _write(staging / "404.html", renderer.render("404.html", "404.html", title="Page not found"))
+    # GitHub Pages serves 404.html for a missing path at any depth, so relative links cannot work
+    # there: they are made absolute from site_url (or the domain root when it is not set).
+    not_found_root = config.site.site_url.rstrip("/") + "/" if config.site.site_url else "/"
+    _write(staging / "404.html", renderer.render("404.html", "404.html", title="Page not found", root=not_found_root))
     (staging / ".nojekyll").write_text("")
     if config.site.service_worker:
         write_service_worker(staging, pages, asset_paths, config.site)

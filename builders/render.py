@@ -64,8 +64,9 @@ class Renderer:
         self.assets = assets  # asset name -> site-relative path
 
     def render(self, template: str, site_path: str, *, page: dict | None = None, bundle: str | None = None,
-               title: str = "") -> str:
-        root = relative_root(site_path)
+               title: str = "", root: str | None = None) -> str:
+        """Render `template` as the page at `site_path`; `root` overrides the relative path to the site root."""
+        root = relative_root(site_path) if root is None else root
         page = page or {}
         config = {"dataBaseUrl": data_base_url(self.site, root), "root": root, **page.get("client", {})}
         canonical = self.site.site_url.rstrip("/") + "/" + site_path.removesuffix("index.html") \

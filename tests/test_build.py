@@ -88,3 +88,13 @@ def test_step_error_names_the_step_and_cli_keeps_site(tmp_path, capsys):
 def test_only_rejects_unknown_demo(tmp_path, capsys):
     assert main(["--config", str(only_jax_config(tmp_path)), "--out", str(tmp_path / "o"), "--only", "mnsit"]) == 2
     assert "--only: unknown demo 'mnsit'" in capsys.readouterr().err
+
+
+def test_404_page_links_from_site_url(tmp_path):
+    config = only_jax_config(tmp_path, CONFIG.replace('[site]\n', '[site]\nsite_url = "https://me.github.io/demos"\n'))
+    out = tmp_path / "_site"
+    build(config, out, cache_dir=tmp_path / "cache")
+    html = (out / "404.html").read_text()
+    assert 'href="https://me.github.io/demos/index.html"' in html
+    assert 'href="https://me.github.io/demos/assets/site.css"' in html
+    assert '<link rel="canonical" href="https://me.github.io/demos/jax/">' in (out / "jax/index.html").read_text()
