@@ -106,6 +106,11 @@ class _Server:
 
 def _browser_rows(page, spec: dict, backend: str, settings: BenchSettings) -> dict:
     page.select_option('[data-testid="model-select"]', spec["id"])
+    option = page.query_selector(f'[data-testid="backend-select"] option[value="{backend}"]')
+    if option is None or option.is_disabled():
+        # The page disables a backend this browser cannot run (WebGPU without an adapter).
+        reason = option.inner_text() if option else f"{backend} is not offered by the page"
+        return {"model": spec["id"], "requestedBackend": backend, "error": f"unavailable: {reason}"}
     page.select_option('[data-testid="backend-select"]', backend)
     page.fill('[data-testid="runs"]', str(settings.runs))
     page.fill('[data-testid="warmups"]', str(settings.warmups))
@@ -251,7 +256,8 @@ def format_table(results: list[dict]) -> str:
             if r.get("wasmThreads"):
                 backend += f", {r['wasmThreads']} thread" + ("s" if r["wasmThreads"] > 1 else "")
             cells = [r["runtime"], backend, r["model"], r["inputs"], _ms(r["loadMs"]), _ms(r["firstMs"]),
-                     _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["minMs"]), _ms(r["p90Ms"]), str(r["runs"]),
+                     _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["minMs"]), _ms(r["p90Ms"]),
+                     str(r["runs"]),
                      human_bytes(r["peakBytes"]),
                      f"{r['shardFiles']} ({r['shardsInFlight']})" if r.get("shardFiles") else "-"]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

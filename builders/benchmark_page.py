@@ -21,6 +21,7 @@ from typing import Any
 
 from .demos.base import Page
 from .errors import BuildError
+from .summary import human_bytes
 
 NAME = "benchmark"
 
@@ -114,7 +115,8 @@ def discover_benchmarks(page: Page) -> list[dict[str, Any]]:
         inputs = _input_specs(page.name, model_json, site_path)
         weight_bytes = sum(Path(page.files[p]).stat().st_size for p in _weight_files(site_path, model_json, page))
         specs.append({"id": f"{page.name}/{label}", "page": page.name, "name": label, "url": url,
-                      "inputs": inputs, "note": _describe(inputs), "weight_bytes": weight_bytes})
+                      "inputs": inputs, "note": _describe(inputs), "weight_bytes": weight_bytes,
+                      "weight_label": human_bytes(weight_bytes)})
     return specs
 
 

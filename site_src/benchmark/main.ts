@@ -42,22 +42,34 @@ const ms = (v: number) => v.toFixed(v < 10 ? 2 : 1);
 
 /** Switch to `name`; throws an Error saying why when this device cannot run it. */
 async function useBackend(name: string): Promise<string> {
-  if (name === 'webgpu' && !('gpu' in navigator)) {
-    throw new Error('WebGPU is not available in this browser (no navigator.gpu); pick another backend.');
+  if (name === 'webgpu') {
+    const reason = await webgpuAvailability();
+    if (reason) throw new Error(`WebGPU cannot run here (${reason}); pick another backend.`);
   }
   let ok = false;
   try {
     ok = await tf.setBackend(name);
     await tf.ready();
   } catch (err) {
-    throw new Error(`the ${BACKEND_LABELS[name] ?? name} backend could not start on this device ` +
+    throw new Error(`The ${BACKEND_LABELS[name] ?? name} backend could not start on this device ` +
       `(${(err as Error).message ?? err}); pick another backend.`);
   }
   if (!ok) {
-    throw new Error(`the ${BACKEND_LABELS[name] ?? name} backend could not start on this device; ` +
+    throw new Error(`The ${BACKEND_LABELS[name] ?? name} backend could not start on this device; ` +
       'pick another backend.');
   }
   return tf.getBackend();
+}
+
+/** Why WebGPU cannot run here, or '' when an adapter exists (a GPU-less browser may still expose navigator.gpu). */
+async function webgpuAvailability(): Promise<string> {
+  const gpu = (navigator as Navigator & {gpu?: {requestAdapter(): Promise<unknown>}}).gpu;
+  if (!gpu) return 'not in this browser';
+  try {
+    return (await gpu.requestAdapter()) ? '' : 'no GPU adapter on this device';
+  } catch {
+    return 'no GPU adapter on this device';
+  }
 }
 
 async function main(): Promise<void> {
@@ -78,11 +90,12 @@ async function main(): Promise<void> {
   const json = byTestId<HTMLTextAreaElement>('results-json');
   const results: PageResult[] = [];
 
+  const webgpu = await webgpuAvailability();
   for (const name of BACKENDS) {
     const option = new Option(BACKEND_LABELS[name] ?? name, name);
-    if (name === 'webgpu' && !('gpu' in navigator)) {
+    if (name === 'webgpu' && webgpu) {
       option.disabled = true;
-      option.textContent = 'WebGPU (not available here)';
+      option.textContent = `WebGPU (${webgpu})`;
     }
     backendSelect.append(option);
   }
@@ -131,7 +144,8 @@ async function main(): Promise<void> {
     cell(row, String(full.runs));
     cell(row, formatBytes(full.peakBytes));
     tbody.append(row);
-    json.value = JSON.stringify(results, null, 2);
+    // Microseconds are below the timer's resolution: round so the JSON stays readable.
+    json.value = JSON.stringify(results, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v), 2);
     status.textContent = `Done: ${spec.id} ran on ${label} (tf.getBackend() = "${backend}"), ` +
       `median ${ms(full.medianMs)} ms over ${full.runs} runs.`;
   };
