@@ -9,12 +9,20 @@ at LiT-Ti size: vocabulary 16000, width 192, 12 blocks, 3 heads, MLP 768, 16 tok
 initialised (speed does not depend on the weights' values). It is converted with our converter,
 checked against JAX in TF.js, then published into a one-page site (the benchmark page only) that
 `python -m builders.bench` drives, so the numbers come from the same page visitors use.
+
+When jax2onnx and onnxruntime-web are installed, the same tower (same weights) is also exported
+with jax2onnx and timed in the same Chromium with ONNX Runtime Web on WASM, one thread
+(benchmarks/ort_page/), the issue's reference. jax2onnx pulls many packages, so it lives apart
+from the project's venv: `.venv/bin/pip install --target .cache/bench-tools jax2onnx==0.17.1`
+(the project's own jax stays first on sys.path); onnxruntime-web is a devDependency.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -63,6 +71,72 @@ def convert_tower(cache: Cache, quantization: str | None):
     return cache.run(f"bench-lit-ti-{quantization or 'float32'}", inputs, build)
 
 
+BENCH_TOOLS = Path(__file__).resolve().parents[1] / ".cache" / "bench-tools"
+ORT_DIST = Path(__file__).resolve().parents[1] / "node_modules" / "onnxruntime-web" / "dist"
+ORT_FILES = ("ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm")
+
+
+def export_onnx(cache: Cache):
+    """The float32 tower exported by jax2onnx (cached), checked against JAX with onnxruntime; None if
+    jax2onnx is not installed."""
+    if str(BENCH_TOOLS) not in sys.path:
+        sys.path.append(str(BENCH_TOOLS))  # appended: the project's jax and flax win
+    try:
+        import jax2onnx  # noqa: F401, PLC0415
+    except ImportError:
+        return None
+    import jax  # noqa: PLC0415
+
+    from builders.demos.lit import models  # noqa: PLC0415
+
+    def build(out: Path) -> dict:
+        import onnxruntime  # noqa: PLC0415
+        from jax2onnx import to_onnx  # noqa: PLC0415
+
+        config = models.TextConfig(**TOWER)
+        params = models.TextTransformer(config).init(
+            jax.random.PRNGKey(0), np.zeros((1, config.max_len), np.int32))["params"]
+        fn = models.text_embed_fn(config)
+        to_onnx(lambda tokens: fn(params, tokens), [jax.ShapeDtypeStruct(("B", config.max_len), np.int32)],
+                return_mode="file", output_path=str(out / "tower.onnx"))
+        tokens = np.random.default_rng(0).integers(1, config.vocab_size, (BATCH, config.max_len)).astype(np.int32)
+        session = onnxruntime.InferenceSession(str(out / "tower.onnx"))
+        got = session.run(None, {session.get_inputs()[0].name: tokens})[0]
+        err = float(np.abs(got - np.asarray(fn(params, tokens))).max())
+        if err > 1e-4:
+            raise RuntimeError(f"the jax2onnx export disagrees with JAX (max |err| {err:.2g})")
+        return {"bytes": (out / "tower.onnx").stat().st_size, "max_abs_error": err}
+
+    inputs = {"tower": TOWER, "code": hash_code(models), "jax2onnx": importlib.metadata.version("jax2onnx")}
+    return cache.run("bench-lit-ti-onnx", inputs, build)
+
+
+def run_ort(site: Path, runs: int, warmups: int) -> dict:
+    """Time the ONNX tower with ONNX Runtime Web (WASM, 1 thread) in headless Chromium."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    server = bench._Server(site)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=bench.CHROMIUM, args=bench.CHROMIUM_ARGS, headless=True)
+            page = browser.new_page()
+            page.goto(server.url + "ort/index.html")
+            page.wait_for_function("() => window.benchOrtReady === true", timeout=60_000)
+            raw = page.evaluate("args => window.benchOrt(args)", {
+                "modelUrl": server.url + "ort/tower.onnx", "runs": runs, "warmups": warmups,
+                "shape": [BATCH, TOWER["max_len"]]})
+            browser.close()
+    finally:
+        server.close()
+    times = raw["times"]
+    return {"runtime": "chromium", "backend": f"onnxruntime-web {raw['version']} wasm", "wasmThreads": 1,
+            "model": "onnx/lit-ti-float32", "inputs": f"{raw['inputName']} {BATCH}x{TOWER['max_len']} int32",
+            "loadMs": raw["loadMs"], "firstMs": raw["firstMs"], "warmupMs": raw["warmupMs"],
+            "meanMs": statistics.fmean(times), "medianMs": statistics.median(times), "minMs": min(times),
+            "p90Ms": statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0],
+            "runs": len(times), "times": times}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lit_text_tower", description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="wasm", help="browser backends (default: wasm)")
@@ -70,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--quantization", default="none", help="comma-separated: none, float16, uint8")
     parser.add_argument("--no-node", action="store_true")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX Runtime Web comparison")
     args = parser.parse_args(argv)
     cache = Cache(PROJECT_ROOT / ".cache")
     pages = []
@@ -87,9 +162,24 @@ def main(argv: list[str] | None = None) -> int:
         site = Path(tmp) / "_site"
         config = SiteConfig(site=SiteSettings(), demos={}, disabled=[], path=PROJECT_ROOT / "site.toml")
         assemble([bench_page], config, cache, site)
+        onnx = None if args.no_onnx else export_onnx(cache)
+        if onnx is not None and all((ORT_DIST / f).is_file() for f in ORT_FILES):
+            (site / "ort").mkdir()
+            for f in ORT_FILES:
+                shutil.copyfile(ORT_DIST / f, site / "ort" / f)
+            for f in ("index.html", "bench.mjs"):
+                shutil.copyfile(Path(__file__).parent / "ort_page" / f, site / "ort" / f)
+            shutil.copyfile(onnx.path / "tower.onnx", site / "ort" / "tower.onnx")
+            print(f"onnx (jax2onnx): {onnx.value['bytes'] / 2**20:.1f} MB, max |err| vs JAX "
+                  f"{onnx.value['max_abs_error']:.2g}")
+        elif not args.no_onnx:
+            print("ONNX Runtime Web comparison skipped: needs jax2onnx in .cache/bench-tools and the "
+                  "onnxruntime-web npm package (see this script's docstring)")
         report = bench.run(bench.BenchSettings(
             site=site, backends=[b.strip() for b in args.backends.split(",")], runs=args.runs,
             warmups=args.warmups, models=[], node=not args.no_node, pages=False, timeout_s=600))
+        if (site / "ort" / "tower.onnx").is_file():
+            report["results"].insert(0, run_ort(site, args.runs, args.warmups))
         shutil.rmtree(site, ignore_errors=True)
     m = report["machine"]
     print(f"machine: {m['nproc']} CPUs, {m['cpu']}; {m['chromium']}; node {m['node']}; load average {m['load']}")

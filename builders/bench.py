@@ -258,7 +258,7 @@ def format_table(results: list[dict]) -> str:
             cells = [r["runtime"], backend, r["model"], r["inputs"], _ms(r["loadMs"]), _ms(r["firstMs"]),
                      _ms(r["warmupMs"]), _ms(r["meanMs"]), _ms(r["medianMs"]), _ms(r["minMs"]), _ms(r["p90Ms"]),
                      str(r["runs"]),
-                     human_bytes(r["peakBytes"]),
+                     human_bytes(r["peakBytes"]) if "peakBytes" in r else "-",
                      f"{r['shardFiles']} ({r['shardsInFlight']})" if r.get("shardFiles") else "-"]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
