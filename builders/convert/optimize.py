@@ -1,8 +1,21 @@
-"""Graph clean-up after lowering: drop identity and dead nodes."""
+"""Graph clean-up after lowering: fold constant shape ops, fuse bias/activation into
+MatMul and convolutions, drop identity and dead nodes.
+
+The fused nodes are written as the official TF.js converter writes them
+(`_FusedMatMul`, `_FusedConv2D`, `FusedDepthwiseConv2dNative` with `fused_ops`
+as a list of base64 strings, `num_args`, `epsilon`, `leakyrelu_alpha`), so TF.js
+runs one kernel where the unfused graph runs two or three.
+"""
 
 from __future__ import annotations
 
-from .graph import GraphBuilder
+import base64
+from collections import defaultdict
+
+import numpy as np
+
+from .dtypes import tf_enum
+from .graph import GraphBuilder, Node, attr_bool, attr_float, attr_int, tensor_shape
 
 
 def _node_of(ref: str) -> str:
@@ -45,6 +58,218 @@ def remove_dead_nodes(graph: GraphBuilder, outputs: list[str]) -> None:
             graph.weights.pop(name, None)
 
 
+# ---- constant folding of layout ops ------------------------------------------------------------
+
+def _const(graph: GraphBuilder, ref: str) -> np.ndarray | None:
+    if ":" in ref or ref.startswith("^"):
+        return None
+    node = graph.nodes.get(ref)
+    if node is None or node.op != "Const":
+        return None
+    return graph.weights.get(ref)
+
+
+def _fold_value(node: Node, args: list[np.ndarray]) -> np.ndarray | None:
+    op = node.op
+    if op == "Transpose":
+        return np.transpose(args[0], args[1].astype(int))
+    if op == "ReverseV2":
+        return np.flip(args[0], tuple(int(a) for a in np.atleast_1d(args[1])))
+    if op == "Reshape":
+        return args[0].reshape(args[1].astype(int))
+    if op == "ExpandDims":
+        return np.expand_dims(args[0], int(args[1]))
+    if op == "Squeeze":
+        dims = tuple(int(d) for d in node.attrs.get("squeeze_dims", {}).get("list", {}).get("i", []))
+        return np.squeeze(args[0], dims) if dims else np.squeeze(args[0])
+    return None
+
+
+def fold_layout_constants(graph: GraphBuilder) -> None:
+    """Replace Transpose/ReverseV2/Reshape/ExpandDims/Squeeze of constants by constants.
+
+    The lowerings emit these around weights (e.g. a flipped, transposed kernel for a
+    transposed convolution); computing them once here saves work on every call.
+    """
+    for name, node in list(graph.nodes.items()):
+        if node.op not in ("Transpose", "ReverseV2", "Reshape", "ExpandDims", "Squeeze") or not node.inputs:
+            continue
+        args = [_const(graph, r) for r in node.inputs]
+        if any(a is None for a in args):
+            continue
+        value = _fold_value(node, args)
+        if value is None:
+            continue
+        value = np.ascontiguousarray(value)
+        graph.weights[name] = value
+        graph.nodes[name] = Node(name, "Const", [], {
+            "value": {"tensor": {"dtype": tf_enum(value.dtype), "tensorShape": tensor_shape(value.shape)}},
+            "dtype": {"type": tf_enum(value.dtype)},
+        })
+
+
+# ---- bias + activation fusion ------------------------------------------------------------------
+
+FUSABLE = {"MatMul": "_FusedMatMul", "Conv2D": "_FusedConv2D",
+           "DepthwiseConv2dNative": "FusedDepthwiseConv2dNative"}
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _consumers(graph: GraphBuilder) -> dict[str, list[str]]:
+    users: dict[str, list[str]] = defaultdict(list)
+    for name, node in graph.nodes.items():
+        for ref in node.inputs:
+            users[ref].append(name)
+    return users
+
+
+def _out_channels(graph: GraphBuilder, node: Node) -> int | None:
+    """Size of the last output axis of a MatMul/Conv2D/Depthwise node with a constant weight."""
+    w = _const(graph, node.inputs[1])
+    if w is None:
+        return None
+    if node.op == "MatMul":
+        return int(w.shape[0] if node.attrs.get("transpose_b", {}).get("b") else w.shape[1])
+    if node.op == "Conv2D":
+        return int(w.shape[3])
+    return int(w.shape[2] * w.shape[3])  # depthwise: channels * multiplier
+
+
+def _shape_values(graph: GraphBuilder, ref: str) -> list[int | None] | None:
+    """A shape vector's entries: from a Const, or a Pack of scalars (None where computed)."""
+    value = _const(graph, ref)
+    if value is not None:
+        return [int(d) for d in value.reshape(-1)]
+    node = graph.nodes.get(_node_of(ref))
+    if node is None or node.op != "Pack" or ":" in ref:
+        return None
+    entries: list[int | None] = []
+    for part in node.inputs:
+        v = _const(graph, part)
+        entries.append(int(v.reshape(())) if v is not None and v.size == 1 else None)
+    return entries
+
+
+def _trailing_shape(graph: GraphBuilder, node: Node | None, channels: int) -> tuple[int, ...] | None:
+    """The trailing axes holding the `channels` output features after `node` (a Reshape or
+    Squeeze directly after the product; None means no such node)."""
+    if node is None:
+        return (channels,)
+    if node.op == "Reshape":
+        dims = _shape_values(graph, node.inputs[1])
+        if not dims:
+            return None
+        for k in range(1, len(dims) + 1):  # a Reshape may split the features (attention heads)
+            tail = dims[-k:]
+            if any(d is None or d < 0 for d in tail):
+                return None
+            if int(np.prod(tail)) == channels:
+                return tuple(tail)
+        return None
+    if node.op == "Squeeze":
+        dims = [int(d) for d in node.attrs.get("squeeze_dims", {}).get("list", {}).get("i", [])]
+        return (channels,) if dims and all(0 <= d < 3 for d in dims) else None  # rank-4 conv outputs
+    return None
+
+
+def _activation(graph: GraphBuilder, users: dict[str, list[str]], ref: str) -> tuple[str, list[str]] | None:
+    """The activation applied to `ref` alone: (name for fused_ops, nodes it spans)."""
+    if len(users[ref]) != 1:
+        return None
+    name = users[ref][0]
+    node = graph.nodes[name]
+    if node.op in ("Relu", "Relu6", "Sigmoid", "Elu"):
+        return node.op, [name]
+    if node.op == "Maximum" and len(node.inputs) == 2:
+        other = node.inputs[1] if node.inputs[0] == ref else node.inputs[0]
+        zero = _const(graph, other)
+        if zero is not None and zero.size == 1 and float(zero.reshape(())) == 0.0:
+            # max(x, 0), and min(max(x, 0), 6) for relu6
+            if len(users[name]) == 1:
+                nxt = graph.nodes[users[name][0]]
+                if nxt.op == "Minimum" and len(nxt.inputs) == 2:
+                    six = _const(graph, nxt.inputs[1] if nxt.inputs[0] == name else nxt.inputs[0])
+                    if six is not None and six.size == 1 and float(six.reshape(())) == 6.0:
+                        return "Relu6", [name, users[name][0]]
+            return "Relu", [name]
+    return None
+
+
+def fuse_bias_activation(graph: GraphBuilder, keep: set[str]) -> int:
+    """Fuse `Add(bias)` (+ activation) into MatMul / Conv2D / DepthwiseConv2dNative.
+
+    A Reshape or Squeeze between the product and the bias add (Dense on a 3-D input,
+    1-D convolutions) is allowed when it keeps the channel axis. Returns the number
+    of fused nodes.
+    """
+    fused = 0
+    users = _consumers(graph)
+    for name in list(graph.nodes):
+        node = graph.nodes.get(name)
+        if node is None or node.op not in FUSABLE or len(node.inputs) != 2 or name in keep:
+            continue
+        channels = _out_channels(graph, node)
+        if channels is None or len(users[name]) != 1:
+            continue
+        nxt = graph.nodes[users[name][0]]
+        between = None
+        if nxt.op in ("Reshape", "Squeeze") and _trailing_shape(graph, nxt, channels) is not None \
+                and len(users[nxt.name]) == 1 and nxt.name not in keep:
+            between = nxt
+            nxt = graph.nodes[users[nxt.name][0]]
+        tail = _trailing_shape(graph, between, channels)
+        if nxt.op not in ("AddV2", "Add", "BiasAdd") or nxt.name in keep or len(nxt.inputs) != 2:
+            continue
+        src = between.name if between else name
+        bias_ref = nxt.inputs[1] if nxt.inputs[0] == src else nxt.inputs[0]
+        if bias_ref == src:
+            continue
+        bias = _const(graph, bias_ref)
+        if bias is None or bias.dtype != np.float32:
+            continue
+        if bias.size == 1:
+            bias = np.full((channels,), float(bias.reshape(())), np.float32)
+        else:
+            trimmed = bias.shape
+            while trimmed and trimmed[0] == 1 and len(trimmed) > len(tail):
+                trimmed = trimmed[1:]
+            if tuple(trimmed) != tail:
+                continue
+        activation = _activation(graph, users, nxt.name)
+        if activation is not None and any(a in keep for a in activation[1]):
+            activation = None
+        last = activation[1][-1] if activation else nxt.name
+
+        bias_sym = graph.const(f"{name}/bias", bias.reshape(channels))
+        ops = ["BiasAdd"] + ([activation[0]] if activation else [])
+        node.op = FUSABLE[node.op]
+        node.inputs = [*node.inputs, bias_sym.ref]
+        node.attrs.update({
+            "num_args": attr_int(1),
+            "fused_ops": {"list": {"s": [_b64(o) for o in ops]}},
+            "epsilon": attr_float(0.0),
+            "leakyrelu_alpha": attr_float(0.2),
+        })
+        if node.op == "_FusedConv2D":
+            node.attrs.setdefault("use_cudnn_on_gpu", attr_bool(True))
+        # Consumers of the last fused node now read the product (or the reshape after it).
+        result = between.name if between else name
+        for other in graph.nodes.values():
+            other.inputs = [result if r == last else r for r in other.inputs]
+        for gone in [nxt.name] + (activation[1] if activation else []):
+            graph.nodes.pop(gone, None)
+        users = _consumers(graph)
+        fused += 1
+    return fused
+
+
 def optimize(graph: GraphBuilder, outputs: list[str]) -> None:
-    remove_identities(graph, keep=set(outputs))
+    """Run every pass: constant folding, identity removal, fusion, dead-node removal."""
+    keep = set(outputs)
+    fold_layout_constants(graph)
+    remove_identities(graph, keep=keep)
+    fuse_bias_activation(graph, keep)
     remove_dead_nodes(graph, outputs)

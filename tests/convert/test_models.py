@@ -171,7 +171,20 @@ def dtype_cases():
     ]
 
 
-ALL_CASES = block_cases() + [nnx_case()] + dtype_cases()
+def fusion_cases():
+    x = normal((4, 6), 13)
+    img = normal((2, 6, 6, 3), 14)
+    return [
+        linen_case("fused_dense_relu", lambda_module(lambda x: nn.relu(nn.Dense(5)(x))), x),
+        linen_case("fused_dense_relu6", lambda_module(lambda x: nn.relu6(nn.Dense(5)(x) * 4)), x),
+        linen_case("fused_dense_sigmoid", lambda_module(lambda x: nn.sigmoid(nn.Dense(5)(x))), x),
+        linen_case("fused_conv_relu", lambda_module(lambda x: nn.relu(nn.Conv(4, (3, 3))(x))), img, atol=1e-4),
+        linen_case("fused_depthwise_relu", lambda_module(
+            lambda x: nn.relu(nn.Conv(6, (3, 3), strides=2, feature_group_count=3)(x))), img, atol=1e-4),
+    ]
+
+
+ALL_CASES = block_cases() + [nnx_case()] + dtype_cases() + fusion_cases()
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +235,39 @@ def test_float64_params_and_inputs_cast_with_one_warning(tmp_path):
     x64 = np.arange(6, dtype=np.float64).reshape(2, 3) / 7
     report = verify(tmp_path / "m", lambda v, x: dense.apply(v, x), v64, [x64], atol=1e-5)
     assert report.ok, report.summary()
+
+
+def _fused_nodes(outcome, op):
+    import base64
+    import json
+
+    model = json.loads((outcome.result.model_dir / "model.json").read_text())
+    nodes = [n for n in model["modelTopology"]["node"] if n["op"] == op]
+    return [(n, [base64.b64decode(s).decode() for s in n["attr"]["fused_ops"]["list"]["s"]]) for n in nodes]
+
+
+@pytest.mark.parametrize("name, op, fused_ops", [
+    ("fused_dense_relu", "_FusedMatMul", ["BiasAdd", "Relu"]),
+    ("fused_dense_sigmoid", "_FusedMatMul", ["BiasAdd", "Sigmoid"]),
+    ("fused_dense_relu6", "_FusedMatMul", ["BiasAdd"]),  # the *4 sits between the bias and relu6
+    ("dense", "_FusedMatMul", ["BiasAdd"]),
+    ("fused_conv_relu", "_FusedConv2D", ["BiasAdd", "Relu"]),
+    ("fused_depthwise_relu", "FusedDepthwiseConv2dNative", ["BiasAdd", "Relu"]),
+])
+def test_bias_and_activation_are_fused_like_the_official_converter(outcomes, name, op, fused_ops):
+    ((node, ops),) = _fused_nodes(outcomes[name], op)
+    assert ops == fused_ops
+    assert node["attr"]["num_args"] == {"i": "1"} and len(node["input"]) == 3
+    assert {"MatMul", "Conv2D", "DepthwiseConv2dNative", "AddV2", "Relu"}.isdisjoint(outcomes[name].result.op_counts)
+
+
+def test_models_are_fused(outcomes):
+    counts = {name: outcomes[name].result.op_counts for name in ("cnn_poly", "attention_masked", "text_encoder_b_t")}
+    assert counts["cnn_poly"].get("_FusedConv2D") == 2 and counts["cnn_poly"].get("_FusedMatMul") == 1
+    assert "MatMul" not in counts["attention_masked"] and counts["attention_masked"]["_FusedMatMul"] == 6
+    assert "MatMul" not in counts["text_encoder_b_t"]
+
+
+def test_transposed_kernel_is_folded_at_conversion(outcomes):
+    ops = outcomes["conv_transpose"].result.op_counts
+    assert "Conv2DBackpropInput" in ops and not {"ReverseV2", "Transpose"} & set(ops)
