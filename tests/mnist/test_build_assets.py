@@ -1,0 +1,97 @@
+"""`build_assets`: trains once, reuses the cached params on a rebuild, ships a verified model and a QR code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from builders.cache import Cache
+from builders.config import SiteSettings
+from builders.demos import mnist
+from builders.demos.base import BuildContext
+
+
+def context(tmp_path: Path, site_url: str = "") -> BuildContext:
+    return BuildContext(site=SiteSettings(site_url=site_url), cache=Cache(tmp_path / "cache"), profile="smoke",
+                        project_root=Path(__file__).resolve().parents[2])
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mnist-build")
+    config = replace(mnist.Config(), epochs=1, max_steps=8, batch_size=32)
+    ctx = context(tmp, "https://example.org/demos/")
+    return tmp, config, ctx, mnist.build_assets(config, ctx)
+
+
+def test_page_reports_measured_numbers_and_ships_the_model(first_build):
+    _, _, ctx, page = first_build
+    assert ctx.cache.events == [("mnist-train", False), ("mnist-convert", False)]
+    assert page.template == "mnist/index.html" and page.entry == "site_src/mnist/main.ts"
+    assert set(page.files) == {"data/models/mnist/model.json", "data/models/mnist/group1-shard1of1.bin"}
+    assert all(path.is_file() for path in page.files.values())
+    model = json.loads(page.files["data/models/mnist/model.json"].read_text())
+    assert model["userDefinedMetadata"]["demo"] == "mnist"
+    data = page.data
+    assert data["steps"] == 8 and data["test_count"] == 2000 and data["train_count"] == 8000
+    assert 0.1 < data["accuracy"] <= 1 and data["train_seconds"] > 0
+    assert data["model_bytes"] == sum(p.stat().st_size for p in page.files.values())
+    assert data["max_abs_error"] < 1e-4 and data["verified_images"] == 72
+    assert data["client"] == {"modelUrl": "models/mnist/model.json"}
+    assert page.summary["test accuracy"] == f"{data['accuracy']:.2%}"
+    assert page.summary["model"] == f"{data['model_bytes'] / 1e6:.2f} MB"
+
+
+def svg_modules(svg: str) -> set[tuple[int, int]]:
+    """Dark (row, column) modules drawn by a segno SVG path (`M x y`, `m dx dy`, `h n` commands)."""
+    import re
+
+    scale = float(re.search(r'transform="scale\((\d+(?:\.\d+)?)\)"', svg).group(1))
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    path = re.search(r' d="([^"]+)"', svg).group(1)
+    dark, x, y = set(), 0.0, 0.0
+    for op, args in re.findall(r"([MmHh])([-\d.\s]+)", path):
+        nums = [float(v) for v in args.split()]
+        if op == "M":
+            x, y = nums
+        elif op == "m":
+            x, y = x + nums[0], y + nums[1]
+        else:
+            dark.update((int(y), int(x) + k) for k in range(int(nums[0])))
+            x += nums[0]
+    return dark, round(width / scale)
+
+
+def test_qr_code_draws_the_public_url(first_build):
+    import segno
+
+    page = first_build[3]
+    assert page.data["public_url"] == "https://example.org/demos/mnist/"
+    svg = page.data["qr_svg"]
+    assert svg.startswith("<svg") and "<title>QR code of https://example.org/demos/mnist/</title>" in svg
+    dark, size = svg_modules(svg)
+    expected = segno.make("https://example.org/demos/mnist/", error="m")
+    border = (size - expected.symbol_size(scale=1, border=0)[0]) // 2
+    assert border == 2
+    want = {(r + border, c + border) for r, row in enumerate(expected.matrix) for c, v in enumerate(row) if v}
+    assert dark == want
+    other = segno.make("https://example.org/demos/jax/", error="m")
+    assert dark != {(r + 2, c + 2) for r, row in enumerate(other.matrix) for c, v in enumerate(row) if v}
+
+
+def test_rebuild_reuses_training_and_conversion(first_build):
+    tmp, config, _, page = first_build
+    ctx = context(tmp)  # same cache, no public URL this time
+    again = mnist.build_assets(config, ctx)
+    assert ctx.cache.events == [("mnist-train", True), ("mnist-convert", True)]
+    assert again.data["accuracy"] == page.data["accuracy"]
+    assert again.data["train_seconds"] == page.data["train_seconds"]  # the measured time of the real run
+    assert again.data["train_reused"] is True
+    assert again.data["qr_svg"] == "" and again.data["public_url"] == ""
+    # a training setting change retrains
+    ctx = context(tmp)
+    mnist.build_assets(replace(config, max_steps=9), ctx)
+    assert ctx.cache.events == [("mnist-train", False), ("mnist-convert", False)]
