@@ -22,7 +22,7 @@ from .signatures import InputSpec, normalize_inputs
 from .writer import DEFAULT_SHARD_SIZE, QuantizationSpec, write_model
 
 CONVERTER_NAME = "jax-web-demos converter 0.1"
-KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata")
+KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata", "fuse")
 
 
 @dataclass
@@ -36,6 +36,8 @@ class ConversionResult:
     op_counts: dict[str, int]
     weight_bytes: int
     warnings: list[str] = field(default_factory=list)
+    # node name -> (jaxpr equation path, output index, primitive, source line), for diagnostics
+    node_origins: dict[str, tuple] = field(default_factory=dict)
 
 
 def param_path_name(path: tuple) -> str:
@@ -88,7 +90,8 @@ def convert_jax(
     object per input; `None` dimensions are named by `polymorphic_shapes`
     (e.g. `["(b, 2)"]`). Options: `quantization` ("float16", "uint8", "uint16",
     or `{dtype: [name patterns]}`), `weight_shard_size_bytes` (default 4 MiB),
-    `fold_constants` (default True), `metadata` (dict stored in model.json).
+    `fold_constants` (default True), `fuse` (fuse bias/activation into MatMul and
+    convolutions, default True), `metadata` (dict stored in model.json).
 
     Raises `SignatureError`, `UnsupportedPrimitiveError` or `ConversionError`.
     """
@@ -130,7 +133,7 @@ def convert_jax(
         if out_sym.ref != name:
             raise ConversionError(f"output name {name} clashes with a node name")
         output_pairs.append((name, out_sym))
-    optimize(graph, [name for name, _ in output_pairs])
+    optimize(graph, [name for name, _ in output_pairs], fuse=bool(options.get("fuse", True)))
 
     for note in notes:
         warnings.warn(note, stacklevel=2)
@@ -148,4 +151,5 @@ def convert_jax(
         model_dir=Path(model_dir), inputs=specs, output_names=[n for n, _ in output_pairs],
         node_count=len(model["modelTopology"]["node"]), op_counts=dict(sorted(op_counts.items())),
         weight_bytes=weight_bytes, warnings=notes,
+        node_origins={ref: origin for ref, origin in interpreter.origins.items() if ref.split(":")[0] in graph.nodes},
     )

@@ -70,6 +70,10 @@ class Interpreter:
     def __init__(self, ctx: LoweringContext, fold_constants: bool = True):
         self.ctx = ctx
         self.fold_constants = fold_constants
+        # graph tensor ref -> (equation path, output index, primitive, source line) of the
+        # equation that produced it; the path indexes eqns through inlined sub-jaxprs.
+        self.origins: dict[str, tuple[tuple[int, ...], int, str, str]] = {}
+        self._path: list[int] = []
         self.call_sites: list[str] = []  # source lines of the enclosing inlined calls
 
     def materialize(self, value: Value) -> Sym:
@@ -91,9 +95,13 @@ class Interpreter:
             env[var] = val if isinstance(val, (Sym, Concrete)) else Concrete(np.asarray(val), "const")
         for var, val in zip(jaxpr.invars, args):
             env[var] = val
-        for eqn in jaxpr.eqns:
+        for index, eqn in enumerate(jaxpr.eqns):
             invals = [read(v) for v in eqn.invars]
-            outvals = self.eqn(eqn, invals)
+            self._path.append(index)
+            try:
+                outvals = self.eqn(eqn, invals)
+            finally:
+                self._path.pop()
             for var, val in zip(eqn.outvars, outvals):
                 env[var] = val
         return [read(v) for v in jaxpr.outvars]
@@ -128,6 +136,9 @@ class Interpreter:
             ) from None
         if len(outs) != len(eqn.outvars):
             raise ConversionError(f"lowering of '{name}' returned {len(outs)} outputs, expected {len(eqn.outvars)}")
+        for k, out in enumerate(outs):
+            if isinstance(out, Sym):
+                self.origins.setdefault(out.ref, (tuple(self._path), k, name, source_line(eqn)))
         return outs
 
     def _foldable(self, eqn, invals: list[Value]) -> bool:

@@ -266,10 +266,11 @@ def fuse_bias_activation(graph: GraphBuilder, keep: set[str]) -> int:
     return fused
 
 
-def optimize(graph: GraphBuilder, outputs: list[str]) -> None:
+def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None:
     """Run every pass: constant folding, identity removal, fusion, dead-node removal."""
     keep = set(outputs)
     fold_layout_constants(graph)
     remove_identities(graph, keep=keep)
-    fuse_bias_activation(graph, keep)
+    if fuse:
+        fuse_bias_activation(graph, keep)
     remove_dead_nodes(graph, outputs)

@@ -33,6 +33,8 @@ class VerificationReport:
     error: str | None = None
     atol: float = 0.0
     rtol: float = 0.0
+    # On a mismatch: the first graph node that disagrees with JAX, and the JAX line behind it.
+    divergence: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -47,7 +49,8 @@ class VerificationReport:
             return f"{self.model_dir}: TF.js failed: {self.error}"
         parts = [f"{o.name} max |err| {o.max_abs_error:.3g} (rel {o.max_rel_error:.3g})" + (
             "" if o.ok else f" FAIL: {o.message}") for o in self.outputs]
-        return f"{self.model_dir}: " + "; ".join(parts)
+        text = f"{self.model_dir}: " + "; ".join(parts)
+        return text + (f"; {self.divergence}" if self.divergence else "")
 
 
 @dataclass
@@ -60,6 +63,7 @@ class VerifyCase:
     inputs: Sequence[Any]
     atol: float = 1e-5
     rtol: float = 1e-4
+    diagnose: bool = True  # on a mismatch, look for the first diverging node
 
 
 def _compare(name: str, expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) -> OutputComparison:
@@ -109,8 +113,23 @@ def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[Verif
         else:
             report.outputs = [_compare(n, e, a, case.atol, case.rtol)
                               for n, e, a in zip(names, expected, result.outputs)]
+            if not report.ok and case.diagnose:
+                report.divergence = _diagnose(case, backend)
         reports.append(report)
     return reports
+
+
+def _diagnose(case: VerifyCase, backend: str) -> str:
+    from .diagnose import find_divergence
+
+    try:
+        found = find_divergence(case.apply_fn, case.params, case.inputs, atol=case.atol, rtol=case.rtol,
+                                backend=backend)
+    except Exception as exc:  # diagnosis is best effort; the mismatch itself is already reported
+        return f"could not locate the diverging node ({type(exc).__name__}: {exc})"
+    if found is None:
+        return "no single node diverges beyond tolerance; the error accumulates over many nodes"
+    return found.describe()
 
 
 def verify(model_dir: str | Path, apply_fn: Callable, params: Any, inputs: Sequence[Any], *,
