@@ -21,7 +21,8 @@ from ...cache import hash_code, hash_files
 from ...errors import BuildError
 from ..base import BuildContext, Page
 from . import checkpoint as checkpoint_mod
-from . import embedded, export, formats, models, tokenizer as tokenizer_mod, train, world
+from . import embedded, export, formats, models, train, world
+from . import tokenizer as tokenizer_mod
 from .models import CNNConfig, TextConfig
 
 NAME = "lit"
@@ -73,7 +74,8 @@ class Config:
     SMOKE: ClassVar[dict] = {
         "train_images": 240, "test_images": 30, "site_images": 4, "image_steps": 15, "text_steps": 15,
         "tiny_width": 32, "tiny_depth": 1, "small_width": 48, "small_depth": 1, "small_heads": 2,
-        "batch_size": 32, "image_batch_size": 32, "image_channels": [8, 16, 16], "image_hidden": 32, "embedding_size": 32,
+        "batch_size": 32, "image_batch_size": 32, "image_channels": [8, 16, 16], "image_hidden": 32,
+        "embedding_size": 32,
     }
 
 

@@ -8,7 +8,8 @@ Supported key spellings (both seen in big_vision-produced files):
    `opt/target/` (older flax.optim checkpoints, which big_vision's loader unwraps the same way).
 
 The image tower is a big_vision ViT (`img/embedding/kernel`, ...) or the embedded demo's
-small CNN (`img/conv_0/kernel`, ...). Scanned encoders (`encoderblock/...` with a leading depth axis, big_vision `scan=True`) are
+small CNN (`img/conv_0/kernel`, ...). Scanned encoders (`encoderblock/...` with a leading
+depth axis, big_vision `scan=True`) are
 unstacked into `encoderblock_<i>`. Model sizes are inferred from parameter shapes.
 """
 

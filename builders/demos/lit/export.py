@@ -15,8 +15,7 @@ from PIL import Image
 from ...convert import VerifyCase, convert_jax, verify_many
 from ...errors import BuildError
 from .checkpoint import LitCheckpoint
-from .formats import (ModelDef, canonicalize_prompt, read_image_infos, write_embeddings,
-                      write_json)
+from .formats import ModelDef, canonicalize_prompt, read_image_infos, write_embeddings, write_json
 from .models import image_embed_fn, text_embed_fn
 from .tokenizer import Tokenizer
 from .train import to_model_input

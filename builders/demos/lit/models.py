@@ -184,7 +184,7 @@ class SmallCNN(nn.Module):
         return nn.Dense(c.out_dim, name="head")(x)
 
 
-def image_tower(config: "ImageConfig | CNNConfig") -> nn.Module:
+def image_tower(config: ImageConfig | CNNConfig) -> nn.Module:
     """The Flax module for an image tower config."""
     return SmallCNN(config) if isinstance(config, CNNConfig) else VisionTransformer(config)
 
@@ -204,7 +204,7 @@ def text_embed_fn(config: TextConfig):
     return apply
 
 
-def image_embed_fn(config: "ImageConfig | CNNConfig"):
+def image_embed_fn(config: ImageConfig | CNNConfig):
     """`apply(params, images) -> L2-normalised embeddings` for the image tower (`img` subtree)."""
     model = image_tower(config)
 

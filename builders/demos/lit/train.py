@@ -15,8 +15,8 @@ Everything is seeded; the functions are pure given their inputs and are cached b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
