@@ -3,11 +3,15 @@
 // ORT's WASM execution provider with one thread, as the issue's reference figure was taken.
 import * as ort from './ort.wasm.bundle.min.mjs';
 
-window.benchOrt = async ({modelUrl, runs, warmups, shape}) => {
+window.benchOrt = async ({modelUrl, runs, warmups, shape, externalData}) => {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = new URL('./', import.meta.url).href;
   const start = performance.now();
-  const session = await ort.InferenceSession.create(modelUrl, {executionProviders: ['wasm']});
+  // Big tensors may live next to the model (`tower.onnx.data`): fetched by ORT with the model.
+  const session = await ort.InferenceSession.create(modelUrl, {
+    executionProviders: ['wasm'],
+    externalData: externalData.map((path) => ({path, data: new URL(path, modelUrl).href})),
+  });
   const loadMs = performance.now() - start;
   const size = shape.reduce((a, b) => a * b, 1);
   // Token ids in [1, 100), like the TF.js side: speed does not depend on which ids.
