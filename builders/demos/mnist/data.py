@@ -253,7 +253,7 @@ def download_idx(base_url: str, sha256: Mapping[str, str], cache_dir: Path, gzip
     missing = [stem for stem in IDX_FILES if not sha256.get(stem)]
     if missing:
         raise DataError(f"no SHA-256 for {', '.join(missing)}: every file fetched from a URL needs its "
-                        "checksum (set demos.mnist.data_sha256 in site.toml)")
+                        "checksum (set the demos.mnist.sha256_* keys in site.toml)")
     suffix = ".gz" if gzipped else ""
     wanted = {f"{stem}{suffix}": sha256[stem].strip().lower() for stem in IDX_FILES}
     folder = Path(cache_dir)
@@ -271,7 +271,7 @@ def download_idx(base_url: str, sha256: Mapping[str, str], cache_dir: Path, gzip
         got = hashlib.sha256(payload).hexdigest()
         if got != digest:
             raise DataError(f"{url}: SHA-256 mismatch: expected {digest}, got {got} "
-                            "(the download is corrupt or demos.mnist.data_sha256 is wrong)")
+                            "(the download is corrupt or the demos.mnist.sha256_* key is wrong)")
         # atomic write, so an interrupted fetch never leaves a half file in the cache
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
         with os.fdopen(fd, "wb") as f:

@@ -202,7 +202,7 @@ def train_and_evaluate(config: Config, workdir: Path, dataset: Dataset | None = 
                        progress: bool = True) -> TrainResult:
     """Train with `config` and write `params.msgpack` and `metrics.json` into `workdir`."""
     if dataset is None:
-        dataset = load_dataset(config.data, config.data_sha256.by_stem(), gzipped=config.data_gzip)
+        dataset = load_dataset(config.data, config.sha256_by_stem(), gzipped=config.data_gzip)
     result = train(config, dataset, progress=progress)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
