@@ -124,6 +124,12 @@ def indexing_cases():
         static("take_clip", lambda x, i: jnp.take(x, i, axis=0, mode="clip"), x, np.array([1, 9, -3], I32)),
         static("index_array", lambda x, i: x[i], x, np.array([3, 0, -2], I32)),
         static("index_last", lambda x: x[:, -1], x),
+        # With a symbolic batch, jax writes x[:, -1, :] as a gather with a constant start.
+        Case("index_last_poly", lambda p, x: x[:, -1, :], {}, [((None, 6, 5), F32)], [[x], [x[:1]]],
+             polymorphic_shapes=["(b, 6, 5)"]),
+        Case("take_scalar_index_poly", lambda p, x, i: jnp.take(x, i, axis=1), {},
+             [((None, 6, 5), F32), ((), I32)], [[x, np.array(4, I32)], [x[:2], np.array(-1, I32)]],
+             polymorphic_shapes=["(b, 6, 5)", None]),
         static("index_2d_arrays", lambda x, i, j: x[i, j], x, np.array([0, 3, 2], I32), np.array([5, 1, 0], I32)),
         static("index_mixed", lambda x, i: x[:, i, 1:3], x, np.array([1, 4], I32)),
         static("take_along_axis", lambda x, i: jnp.take_along_axis(x, i, axis=1), x,

@@ -79,6 +79,10 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
         indices = ctx.cast(indices, np.int32)
     batch_shape = list(indices.shape[:-1])
     k = len(index_map)
+    if not batch_shape and not op_batch:
+        sliced = _constant_start_gather(ctx, operand, indices, index_map, sizes, collapsed)
+        if sliced is not None:  # x[:, -1] and friends with a constant start: a plain slice
+            return [Sym(sliced.ref, tuple(aval.shape), sliced.dtype)]
 
     # Indexed axes with windows wider than one element (x[:, i, 1:3]) get one extra index axis each.
     windows = [(j, d, int(sizes[d])) for j, d in enumerate(index_map) if int(sizes[d]) > 1]
@@ -115,12 +119,15 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
 
     if simple:
         axis = index_map[0]
-        idx = clamped
-        shape = [*operand.shape[:axis], *batch_shape, *operand.shape[axis + 1:]]
+        # TF.js' GatherV2 keeps the axis for a scalar index: gather [i] and squeeze instead.
+        idx = clamped if batch_shape else ctx.reshape(clamped, [1])
+        shape = [*operand.shape[:axis], *(batch_shape or [1]), *operand.shape[axis + 1:]]
         y = g.op("GatherV2", [operand, idx, g.const_array(np.int32(axis), name="axis")],
                  {"Tparams": attr_type(operand.dtype), "Tindices": attr_type(np.int32),
                   "Taxis": attr_type(np.int32), "batch_dims": attr_int(0)},
                  shape=shape, dtype=operand.dtype, typed=False)
+        if not batch_shape:
+            y = ctx.squeeze(y, [axis])
         labels = [("op", d) for d in range(axis)] + batch_labels + [("op", d) for d in range(axis + 1, operand.rank)]
     else:
         rest = [d for d in range(operand.rank) if d not in index_map and d not in op_batch]
@@ -162,6 +169,30 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
         out = g.op("SelectV2", [mask, out, ctx.scalar(fill, out.dtype)], {"T": attr_type(out.dtype)},
                    shape=out.shape, dtype=out.dtype)
     return [Sym(out.ref, tuple(aval.shape), out.dtype)]
+
+
+def _constant_start_gather(ctx: LoweringContext, operand: Sym, indices: Sym, index_map, sizes,
+                           collapsed) -> Sym | None:
+    """A gather of one window at constant, in-range starts, as a StridedSlice (None otherwise)."""
+    starts = const_value(ctx, indices)
+    if starts is None or any(not is_static_dim(operand.shape[d]) for d in index_map):
+        return None
+    rank = operand.rank
+    begin, end = [0] * rank, [0] * rank
+    mask = (1 << rank) - 1
+    shrink = 0
+    for j, d in enumerate(index_map):
+        start, size, n = int(starts.reshape(-1)[j]), int(sizes[d]), int(operand.shape[d])
+        if start < 0 or start + size > n:
+            return None  # out of range: leave clamping / filling to the general path
+        begin[d], end[d] = start, start + size
+        mask &= ~(1 << d)
+        if d in collapsed:
+            shrink |= 1 << d
+    shape = [d_size if d not in index_map else int(sizes[d]) for d, d_size in enumerate(operand.shape)]
+    shape = [s for d, s in enumerate(shape) if d not in collapsed]
+    return ctx.strided_slice(operand, begin, end, shape=shape, begin_mask=mask, end_mask=mask,
+                             shrink_axis_mask=shrink)
 
 
 def _start_vector(ctx: LoweringContext, starts: Sequence[Sym], dims: Sequence[Any], sizes: Sequence[Any]) -> Sym:
