@@ -15,9 +15,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import flax
+import jax
 import numpy as np
+import optax
+import segno
 
+from ... import convert as converter
 from ...cache import hash_code
+from ...convert import VerifyCase, convert_jax, verify_many
 from ...errors import BuildError
 from ..base import BuildContext, Page
 from . import model as model_module
@@ -36,10 +42,6 @@ __all__ = ["NAME", "Config", "build_assets"]
 
 
 def _training_inputs(config: Config, dataset: Dataset) -> dict[str, Any]:
-    import flax  # noqa: PLC0415 - versions only
-    import jax  # noqa: PLC0415
-    import optax  # noqa: PLC0415
-
     settings = {k: v for k, v in asdict(config).items()
                 if k != "quantization" and not k.startswith(("data", "sha256_"))}
     return {"data": dataset.fingerprint(), "config": settings,
@@ -54,9 +56,6 @@ def _train(config: Config, dataset: Dataset, out: Path) -> dict[str, Any]:
 
 
 def _convert(config: Config, params: Any, test_images: np.ndarray, out: Path) -> dict[str, Any]:
-    # imported here so that data loading and training do not need the converter
-    from ...convert import VerifyCase, convert_jax, verify_many  # noqa: PLC0415
-
     model_dir = out / "model"
     quantization = None if config.quantization == "none" else config.quantization
     result = convert_jax(
@@ -84,8 +83,6 @@ def _convert(config: Config, params: Any, test_images: np.ndarray, out: Path) ->
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code of `url` (generated at build time; no script or network needed)."""
-    import segno  # noqa: PLC0415
-
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
                                     title=f"QR code of {url}", svgclass="qr-code", lineclass=None)
@@ -109,7 +106,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
 
     convert_inputs = {"params": hashlib.sha256(params_file.read_bytes()).hexdigest(),
                       "quantization": config.quantization,
-                      "code": hash_code(model_module, *_converter_modules()),
+                      "code": hash_code(model_module, converter),
                       "verify": [dataset.fingerprint(), list(VERIFY_BATCHES)]}
     converted = ctx.cache.run("mnist-convert", convert_inputs,
                               lambda out: _convert(config, params, dataset.test_images, out))
@@ -154,10 +151,4 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
                  "model": f"{conversion['model_bytes'] / 1e6:.2f} MB",
                  "max |err|": f"{conversion['max_abs_error']:.2g}"},
     )
-
-
-def _converter_modules() -> list:
-    from ... import convert  # noqa: PLC0415
-
-    return [convert]
 
