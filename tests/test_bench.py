@@ -182,6 +182,7 @@ def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
     assert result["model"] == "jax/static" and result["backend"] == "wasm" and result["wasmThreads"] == 1
     assert result["crossOriginIsolated"] is False
     assert result["shardFiles"] >= 1 and result["shardsInFlight"] >= 1
+    assert page.get_attribute('[data-testid="progress"]', "value") == "100"  # load progress reached the end
     _check_result(result, 4)
     assert 'tf.getBackend() = "wasm"' in page.inner_text('[data-testid="status"]')
     assert len(page.query_selector_all('[data-testid="result-row"]')) == 1
