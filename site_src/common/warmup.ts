@@ -23,7 +23,8 @@ export async function warmUp(model: tf.GraphModel, inputs?: tf.NamedTensorMap): 
     if (!String((err as Error).message).includes('executeAsync')) throw err;
     outputs = await model.executeAsync(feeds);
   }
-  const list = outputs instanceof tf.Tensor ? [outputs] : Array.isArray(outputs) ? outputs : Object.values(outputs);
+  const list: tf.Tensor[] = outputs instanceof tf.Tensor ? [outputs]
+    : Array.isArray(outputs) ? outputs : Object.values(outputs as tf.NamedTensorMap);
   // Reading the result waits for the GPU, so the compilation really finished.
   await Promise.all(list.map((t) => t.data()));
   tf.dispose(list);
