@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import jax_example, mnist, toxicity
+from . import jax_example, lit, mnist, toxicity
 
 DEMO_MODULES: list[ModuleType] = [
     jax_example,
     mnist,
     toxicity,
+    lit,
 ]
 
 
