@@ -108,6 +108,52 @@ def fold_layout_constants(graph: GraphBuilder) -> None:
         })
 
 
+# ---- arithmetic no-ops -----------------------------------------------------------------------
+
+def _scalar(graph: GraphBuilder, ref: str) -> float | None:
+    value = _const(graph, ref)
+    if value is None or value.size != 1 or value.dtype.kind != "f":
+        return None
+    return float(value.reshape(()))
+
+
+def _rewire(graph: GraphBuilder, old: str, new: str) -> None:
+    for node in graph.nodes.values():
+        node.inputs = [new if r == old else r for r in node.inputs]
+
+
+def simplify_arithmetic(graph: GraphBuilder, keep: set[str]) -> int:
+    """Drop `max(x, -inf)` / `min(x, +inf)` (jnp.max's `initial`) and `(x * c) / c`
+    (a window sum turned back into the average pooling it came from)."""
+    removed = 0
+    users = _consumers(graph)
+    for name, node in list(graph.nodes.items()):
+        if name in keep or len(node.inputs) != 2 or name not in graph.nodes:
+            continue
+        a, b = node.inputs
+        replacement = None
+        if node.op in ("Maximum", "Minimum"):
+            identity = -np.inf if node.op == "Maximum" else np.inf
+            # The other operand must already have the output's shape: a scalar identity adds nothing.
+            if _scalar(graph, b) == identity and _const(graph, b).ndim == 0:
+                replacement = a
+            elif _scalar(graph, a) == identity and _const(graph, a).ndim == 0:
+                replacement = b
+        elif node.op == "RealDiv" and _scalar(graph, b) not in (None, 0.0):
+            prod = graph.nodes.get(a)
+            if prod is not None and prod.op == "Mul" and len(users[a]) == 1 and a not in keep:
+                factor = [r for r in prod.inputs if _scalar(graph, r) is not None and _const(graph, r).ndim == 0]
+                if factor and _scalar(graph, factor[0]) == _scalar(graph, b):
+                    others = [r for r in prod.inputs if r != factor[0]]
+                    replacement = others[0] if others else None
+        if replacement is not None and ":" not in name:
+            _rewire(graph, name, replacement)
+            del graph.nodes[name]
+            users = _consumers(graph)
+            removed += 1
+    return removed
+
+
 # ---- bias + activation fusion ------------------------------------------------------------------
 
 FUSABLE = {"MatMul": "_FusedMatMul", "Conv2D": "_FusedConv2D",
@@ -271,6 +317,7 @@ def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None
     keep = set(outputs)
     fold_layout_constants(graph)
     remove_identities(graph, keep=keep)
+    simplify_arithmetic(graph, keep)
     if fuse:
         fuse_bias_activation(graph, keep)
     remove_dead_nodes(graph, outputs)

@@ -1,0 +1,345 @@
+"""Convert a suite of JAX models with our converter and measure the results in TF.js under Node.
+
+    .venv/bin/python benchmarks/converter.py [--models prod_static,prod_poly,mnist_cnn,lit_ti_text,vit_small]
+                                             [--runs 20] [--warmups 3] [--json out.json]
+
+Per model: converts? (and why not), conversion seconds, model bytes (model.json + shards), graph
+node count, whether `model.execute` runs synchronously (no control-flow nodes), TF.js latency
+(median of `--runs` calls after `--warmups`, each call reads every output back with dataSync)
+on the Node CPU and WASM backends, and the max |error| against JAX on both backends.
+
+The models: the article's `prod` (static (3, 2) and polymorphic (b, 2)), the MNIST demo's CNN
+(builders/demos/mnist/model.py, polymorphic batch, one 28x28 image), a LiT-Ti-sized text tower
+(builders/demos/lit/models.py: width 192, depth 12, heads 3, MLP 768, vocabulary 16000,
+max_len 16, polymorphic batch, 5x16 tokens) and a small ViT (32x32 images, patch 4, width 128,
+depth 4, heads 4, polymorphic batch, 2 images). Weights are random: speed and conversion do not
+depend on their values.
+
+The official converter (tensorflowjs.converters.convert_jax, needs the legacy TF stack) and
+jax2onnx are compared when they can be imported; otherwise their columns say "not measured".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runs as `python benchmarks/converter.py`
+
+CONTROL_FLOW = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "StatelessIf", "If",
+                "StatelessWhile", "While", "TensorListReserve"}
+
+LATENCY_JS = r"""
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const nodeModules = process.env.TFJS_NODE_MODULES;
+const warn = console.warn;
+console.warn = () => {};
+const tf = require(path.join(nodeModules, '@tensorflow/tfjs'));
+console.warn = warn;
+const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
+
+function artifacts(dir) {
+  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const specs = [];
+  const buffers = [];
+  for (const group of model.weightsManifest) {
+    specs.push(...group.weights);
+    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
+  }
+  const all = Buffer.concat(buffers);
+  return {modelTopology: model.modelTopology, weightSpecs: specs, format: model.format,
+          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+          signature: model.signature};
+}
+
+async function main() {
+  const req = JSON.parse(fs.readFileSync(0, 'utf8'));
+  if (req.backend === 'wasm') require(path.join(nodeModules, '@tensorflow/tfjs-backend-wasm'));
+  await tf.setBackend(req.backend);
+  await tf.ready();
+  const results = [];
+  for (const job of req.jobs) {
+    try {
+      const model = await tf.loadGraphModel({load: async () => artifacts(job.model_dir)});
+      const feeds = {};
+      for (const s of job.inputs) {
+        const raw = fs.readFileSync(s.file);
+        feeds[s.name] = tf.tensor(new TYPED[s.dtype](raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
+                                  s.shape, s.dtype);
+      }
+      const once = () => {
+        let outs = model.execute(feeds);
+        if (!Array.isArray(outs)) outs = [outs];
+        for (const t of outs) t.dataSync();
+        tf.dispose(outs);
+      };
+      for (let i = 0; i < job.warmups; i++) once();
+      const times = [];
+      for (let i = 0; i < job.runs; i++) {
+        const t0 = performance.now();
+        once();
+        times.push(performance.now() - t0);
+      }
+      tf.dispose(Object.values(feeds));
+      model.dispose();
+      results.push({ok: true, times});
+    } catch (err) {
+      results.push({ok: false, error: String(err && err.message ? err.message : err)});
+    }
+  }
+  process.stdout.write(JSON.stringify({backend: tf.getBackend(), results}));
+}
+main().catch((e) => { process.stderr.write(String(e && e.stack ? e.stack : e)); process.exit(1); });
+"""
+
+
+@dataclass
+class Model:
+    name: str
+    fn: Callable
+    params: Any
+    signatures: list
+    polymorphic_shapes: list | None
+    inputs: list[np.ndarray]
+    atol: float = 1e-4
+
+
+@dataclass
+class Row:
+    model: str
+    converter: str
+    converts: bool
+    note: str = ""
+    seconds: float | None = None
+    bytes: int | None = None
+    nodes: int | None = None
+    sync_execute: bool | None = None
+    ops: dict = field(default_factory=dict)
+    latency_ms: dict = field(default_factory=dict)
+    max_error: dict = field(default_factory=dict)
+
+
+# ---- the suite ----------------------------------------------------------------------------------
+
+def prod(params, xs):
+    return params["weight"] * xs
+
+
+def build_suite(names: set[str]) -> list[Model]:
+    import flax.linen as nn
+    import jax
+    import jax.numpy as jnp
+
+    key = jax.random.PRNGKey(0)
+    models = []
+    if "prod_static" in names:
+        models.append(Model("prod_static", prod, {"weight": np.array([0.5, 1.0], np.float32)},
+                            [((3, 2), np.float32)], None, [np.arange(6, dtype=np.float32).reshape(3, 2)], 1e-6))
+    if "prod_poly" in names:
+        models.append(Model("prod_poly", prod, {"weight": np.array([0.5, 1.0], np.float32)},
+                            [((None, 2), np.float32)], ["(b, 2)"], [np.arange(6, dtype=np.float32).reshape(3, 2)],
+                            1e-6))
+    if "mnist_cnn" in names:
+        from builders.demos.mnist.model import CNN, predict_probabilities
+
+        params = CNN().init(key, jnp.zeros((1, 28, 28, 1)))["params"]
+        image = np.random.default_rng(0).random((1, 28, 28, 1), dtype=np.float32)
+        models.append(Model("mnist_cnn", predict_probabilities, params, [((None, 28, 28, 1), np.float32)],
+                            ["(b, 28, 28, 1)"], [image], 1e-5))
+    if "lit_ti_text" in names:
+        from builders.demos.lit import models as lit
+
+        config = lit.TextConfig(vocab_size=16000, width=192, depth=12, num_heads=3, mlp_dim=768, max_len=16,
+                                out_dim=192)
+        params = lit.TextTransformer(config).init(key, np.zeros((1, 16), np.int32))["params"]
+        tokens = np.random.default_rng(1).integers(1, 16000, (5, 16)).astype(np.int32)
+        models.append(Model("lit_ti_text", lit.text_embed_fn(config), params, [((None, 16), np.int32)],
+                            ["(b, 16)"], [tokens], 1e-4))
+    if "vit_small" in names:
+
+        class ViT(nn.Module):
+            @nn.compact
+            def __call__(self, x):
+                x = nn.Conv(128, (4, 4), strides=(4, 4), padding="VALID")(x)
+                x = x.reshape((x.shape[0], -1, 128))
+                x = x + self.param("pos", nn.initializers.normal(0.02), (1, x.shape[1], 128))
+                for _ in range(4):
+                    h = nn.LayerNorm()(x)
+                    x = x + nn.MultiHeadDotProductAttention(num_heads=4)(h, h)
+                    h = nn.LayerNorm()(x)
+                    x = x + nn.Dense(128)(nn.gelu(nn.Dense(256)(h)))
+                x = nn.LayerNorm()(x).mean(axis=1)
+                return nn.softmax(nn.Dense(10)(x))
+
+        vit = ViT()
+        params = vit.init(key, jnp.zeros((1, 32, 32, 3)))
+        images = np.random.default_rng(2).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+        models.append(Model("vit_small", lambda p, x: vit.apply(p, x), params, [((None, 32, 32, 3), np.float32)],
+                            ["(b, 32, 32, 3)"], [images], 1e-4))
+    return models
+
+
+# ---- measuring ----------------------------------------------------------------------------------
+
+def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend: str, runs: int,
+                 warmups: int) -> list[dict]:
+    """Median/min latency per model in one Node process on `backend`."""
+    from builders.convert.tfjs_runtime import find_node_modules, model_io_names
+
+    with tempfile.TemporaryDirectory(prefix="bench-conv-") as tmp:
+        jobs = []
+        for j, (model_dir, arrays) in enumerate(zip(model_dirs, inputs)):
+            names, _ = model_io_names(model_dir)
+            specs = []
+            for name, arr in zip(names, arrays):
+                dtype = "int32" if arr.dtype.kind in "iu" else "bool" if arr.dtype == np.bool_ else "float32"
+                file = Path(tmp) / f"{j}_{name}.bin"
+                file.write_bytes(np.ascontiguousarray(arr.astype({"int32": "<i4", "float32": "<f4",
+                                                                   "bool": "u1"}[dtype])).tobytes())
+                specs.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)})
+            jobs.append({"model_dir": str(Path(model_dir).resolve()), "inputs": specs, "runs": runs,
+                         "warmups": warmups})
+        script = Path(tmp) / "latency.cjs"
+        script.write_text(LATENCY_JS)
+        proc = subprocess.run(["node", str(script)], input=json.dumps({"backend": backend, "jobs": jobs}),
+                              capture_output=True, text=True, timeout=1800,
+                              env={**os.environ, "TFJS_NODE_MODULES": str(find_node_modules())})
+        if proc.returncode != 0:
+            return [{"error": proc.stderr.strip()[-300:]} for _ in model_dirs]
+        out = []
+        for res in json.loads(proc.stdout)["results"]:
+            if res["ok"]:
+                out.append({"median": statistics.median(res["times"]), "min": min(res["times"])})
+            else:
+                out.append({"error": res["error"]})
+        return out
+
+
+def dir_bytes(model_dir: Path) -> int:
+    return sum(p.stat().st_size for p in Path(model_dir).iterdir() if p.is_file())
+
+
+def run_ours(models: list[Model], root: Path, runs: int, warmups: int) -> list[Row]:
+    from builders.convert import VerifyCase, convert_jax, verify_many
+
+    rows, ok_models = [], []
+    for m in models:
+        row = Row(m.name, "ours", False)
+        model_dir = root / m.name
+        t0 = time.perf_counter()
+        try:
+            result = convert_jax(m.fn, m.params, input_signatures=m.signatures,
+                                 polymorphic_shapes=m.polymorphic_shapes, model_dir=model_dir)
+        except Exception as exc:
+            row.note = f"{type(exc).__name__}: {str(exc)[:200]}"
+            rows.append(row)
+            continue
+        row.converts = True
+        row.seconds = time.perf_counter() - t0
+        row.bytes = dir_bytes(model_dir)
+        row.nodes = result.node_count
+        row.ops = result.op_counts
+        row.sync_execute = not (CONTROL_FLOW & set(result.op_counts))
+        rows.append(row)
+        ok_models.append((m, row, model_dir))
+    import jax
+
+    for backend in ("cpu", "wasm"):
+        cases = [VerifyCase(d, jax.jit(m.fn), m.params, m.inputs, atol=m.atol, diagnose=False)
+                 for m, _, d in ok_models]
+        for (_, row, _), report in zip(ok_models, verify_many(cases, backend=backend)):
+            row.max_error[backend] = report.error or report.max_abs_error
+        lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], backend, runs, warmups)
+        for (_, row, _), res in zip(ok_models, lat):
+            row.latency_ms[backend] = res.get("median", res.get("error"))
+    return rows
+
+
+def other_converters() -> list[str]:
+    """One line per comparison converter: measured only when it can be imported here."""
+    notes = []
+    for label, module, why in (
+            ("official converter (tensorflowjs 4.22)", "tensorflowjs",
+             "it needs the legacy stack of requirements-legacy.txt (jax 0.7.1, tensorflow 2.19) in its own venv"),
+            ("jax2onnx + ONNX Runtime", "jax2onnx", "jax2onnx is not installed in this environment")):
+        try:
+            __import__(module)
+            notes.append(f"{label}: importable, but not driven by this script yet: not measured")
+        except Exception:
+            notes.append(f"{label}: not measured: {why}")
+    return notes
+
+
+def fmt(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}" if v >= 0.01 or v == 0 else f"{v:.1e}"
+    if isinstance(v, str):
+        return v[:40]
+    return str(v)
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ["model", "converter", "converts", "convert s", "bytes", "nodes", "sync execute",
+              "CPU ms (median)", "WASM ms (median)", "max err CPU", "max err WASM"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        if not r.converts:
+            print(f"| {r.model} | {r.converter} | no: {r.note} |" + " - |" * (len(header) - 3))
+            continue
+        err = {k: (v if isinstance(v, str) else f"{v:.1e}") for k, v in r.max_error.items()}
+        print("| " + " | ".join([
+            r.model, r.converter, "yes", fmt(r.seconds, 2), f"{r.bytes:,}", str(r.nodes), fmt(r.sync_execute),
+            fmt(r.latency_ms.get("cpu"), 2), fmt(r.latency_ms.get("wasm"), 2),
+            err.get("cpu", "-"), err.get("wasm", "-")]) + " |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default="prod_static,prod_poly,mnist_cnn,lit_ti_text,vit_small")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    parser.add_argument("--keep", type=Path, default=None, help="write the converted models here (kept)")
+    args = parser.parse_args(argv)
+    if shutil.which("node") is None:
+        print("Node.js is needed to run TF.js: install Node 20+", file=sys.stderr)
+        return 2
+    models = build_suite(set(args.models.split(",")))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-converter-"))
+    rows = run_ours(models, root, args.runs, args.warmups)
+    print(f"Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"TF.js 4.22 (CPU and WASM backends), {os.cpu_count()} CPUs, load average "
+          f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; {args.runs} runs after {args.warmups} warm-ups\n")
+    print_table(rows)
+    print()
+    for note in other_converters():
+        print(f"- {note}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1, default=str))
+    if args.keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
