@@ -31,8 +31,8 @@ def trained_site(tmp_path_factory) -> str:
     server.shutdown()
 
 
-def open_page(page, base_url: str) -> None:
-    page.goto(base_url + "mnist/index.html")
+def open_page(page, base_url: str, query: str = "") -> None:
+    page.goto(base_url + "mnist/index.html" + query)
     # selectors, not wait_for_function: the page's CSP forbids evaluating strings
     page.wait_for_selector('[data-testid="progress"][value="100"]')
     wait_ready(page)
@@ -146,4 +146,16 @@ def test_smoke_built_page_loads_offline_and_says_it_is_a_smoke_build(site_server
     wait_ready(page)
     assert page.get_by_test_id("top-prediction").inner_text() in list("0123456789")
     assert foreign_requests(page.requests, site_server) == []
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("backend, label", [("wasm", "WASM"), ("cpu", "CPU")])
+def test_other_backends_read_the_same_drawing(trained_site, browser_page, backend, label):
+    page = browser_page
+    open_page(page, trained_site, f"?backend={backend}")
+    assert page.get_by_test_id("backend").inner_text() == label
+    draw_with_mouse(page, DIGITS[2])
+    wait_ready(page)
+    assert page.get_by_test_id("top-prediction").inner_text() == "2"
+    assert foreign_requests(page.requests, trained_site) == []
     assert page.console_errors == []
