@@ -190,7 +190,31 @@ def math_cases():
     return cases
 
 
-ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases()
+def dot_cases():
+    a = normal((3, 4, 5), 41)
+    b = normal((5, 3, 6), 42)
+    c = normal((4, 6, 3), 43)
+    dg = lax.dot_general
+    return [
+        static("dot_matmul_poly_free", lambda x, y: jnp.einsum("bij,jk->bik", x, y), a, normal((5, 2), 44)),
+        static("dot_batch_not_leading", lambda x, y: dg(x, y, (((2,), (0,)), ((0,), (1,)))), a, b),
+        static("dot_contract_middle", lambda x, y: dg(x, y, (((1,), (0,)), ((), ()))), a, c),
+        static("dot_two_contracting", lambda x, y: dg(x, y, (((1, 2), (0, 2)), ((), ()))), normal((2, 4, 3), 45),
+               normal((4, 5, 3), 46)),
+        static("dot_batch_last", lambda x, y: dg(x, y, (((0,), (1,)), ((2,), (2,)))), normal((4, 2, 3), 47),
+               normal((5, 4, 3), 48)),
+        static("dot_vector", lambda x, y: (jnp.dot(x[0, 0], y[:, 0, 0]), jnp.outer(x[0, 0], y[0, 0])), a, b),
+        static("dot_int", lambda x, y: jnp.matmul(x, y), np.arange(6, dtype=I32).reshape(2, 3),
+               np.arange(12, dtype=I32).reshape(3, 4)),
+        Case("dot_attention_b_t", lambda p, q, k: jax.nn.softmax(jnp.einsum("bqhd,bkhd->bhqk", q, k), axis=-1),
+             {}, [((None, None, 2, 4), F32), ((None, None, 2, 4), F32)],
+             [[normal((2, 5, 2, 4), 49), normal((2, 5, 2, 4), 50)],
+              [normal((1, 3, 2, 4), 51), normal((1, 3, 2, 4), 52)]],
+             polymorphic_shapes=["(b, t, 2, 4)", "(b, t, 2, 4)"]),
+    ]
+
+
+ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases() + dot_cases()
 
 
 @pytest.fixture(scope="module")

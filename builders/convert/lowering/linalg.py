@@ -27,6 +27,11 @@ def lower_dot_general(ctx: LoweringContext, eqn, lhs: Sym, rhs: Sym):
     l_free = [i for i in range(lhs.rank) if i not in lc and i not in lb]
     r_free = [i for i in range(rhs.rank) if i not in rc and i not in rb]
 
+    # TF.js' WASM backend multiplies float32 only: integer products run in float32 (exact
+    # below 2**24) and are cast back.
+    final_dtype = out_dtype
+    if out_dtype != np.float32:
+        out_dtype = np.dtype(np.float32)
     if lhs.dtype != out_dtype:
         lhs = ctx.cast(lhs, out_dtype)
     if rhs.dtype != out_dtype:
@@ -62,5 +67,8 @@ def lower_dot_general(ctx: LoweringContext, eqn, lhs: Sym, rhs: Sym):
         out = ctx.graph.op("BatchMatMulV2", [lhs_3d, rhs_3d],
                            {"adj_x": attr_bool(bool(transpose_a)), "adj_y": attr_bool(bool(transpose_b))},
                            shape=(b, m, n), dtype=out_dtype)
-    return [ctx.reshape(out, aval.shape)]
+    out = ctx.reshape(out, aval.shape)
+    if final_dtype != out_dtype:
+        out = ctx.cast(out, final_dtype)
+    return [out]
 
