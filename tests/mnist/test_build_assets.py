@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from builders.cache import Cache
@@ -95,3 +96,22 @@ def test_rebuild_reuses_training_and_conversion(first_build):
     ctx = context(tmp)
     mnist.build_assets(replace(config, max_steps=9), ctx)
     assert ctx.cache.events == [("mnist-train", False), ("mnist-convert", False)]
+
+
+def test_build_from_a_folder_of_idx_files(tmp_path):
+    from builders.demos.mnist.data import load_embedded
+    from tests.mnist.test_data import idx_bytes
+
+    digits = load_embedded()
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    subsets = {"train": (digits.train_images[:600], digits.train_labels[:600]),
+               "t10k": (digits.test_images[:150], digits.test_labels[:150])}
+    for split, (images, labels) in subsets.items():
+        (folder / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(np.round(images * 255).astype(np.uint8)))
+        (folder / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(labels.astype(np.uint8)))
+    config = replace(mnist.Config(), data=str(folder), epochs=1, max_steps=6, batch_size=32)
+    page = mnist.build_assets(config, context(tmp_path))
+    assert page.data["data_source"] == f"MNIST from {folder} (600 training and 150 test digits)"
+    assert page.data["train_count"] == 600 and page.data["test_count"] == 150
+    assert page.data["embedded"] is False
