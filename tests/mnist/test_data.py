@@ -176,6 +176,9 @@ def test_labels_that_do_not_match_the_images_are_reported(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.full(30, 11, np.uint8)))
     with pytest.raises(DataError, match=r"labels must be 0\.\.9, found 11\.\.11$"):
         load_idx_folder(tmp_path)
+    write_mnist_folder(tmp_path, n_test=0)
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte: holds no images$"):
+        load_idx_folder(tmp_path)
 
 
 def test_relative_folder_is_resolved_against_the_project(tmp_path):

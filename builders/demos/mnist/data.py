@@ -219,6 +219,8 @@ def find_idx_files(folder: Path) -> dict[str, Path]:
 def _check_pair(images: np.ndarray, labels: np.ndarray, images_name: str, labels_name: str) -> None:
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise DataError(f"{images_name}: expected images of shape (N, 28, 28), found {images.shape}")
+    if len(images) == 0:
+        raise DataError(f"{images_name}: holds no images")
     if images.dtype != np.uint8:
         raise DataError(f"{images_name}: expected unsigned bytes (IDX type 0x08), found {images.dtype}")
     if labels.ndim != 1:
