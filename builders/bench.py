@@ -194,18 +194,23 @@ def _page_loads(browser, base_url: str, pages: list[str], settings: BenchSetting
     """Per demo page: ms until the load event, and until it is ready (last model byte fetched and last
     TF.js kernel run, e.g. the first inference or a warm-up, once the page has been quiet for 1 s)."""
     rows = []
-    for name in pages:
+    # Each page with its own backend choice, then forced to each benchmarked backend (`?backend=`,
+    # which every page honours through initBackend): headless WebGL is a software rasteriser.
+    queries = [""] + [f"?backend={b}" for b in settings.backends if b in ("wasm", "cpu", "webgl")]
+    for name, query in [(n, q) for n in pages for q in queries]:
         context = browser.new_context()
         context.add_init_script(_KERNEL_PROBE)
         page = context.new_page()
-        page.goto(f"{base_url}{name}/index.html", wait_until="load", timeout=settings.timeout_s * 1000)
+        page.goto(f"{base_url}{name}/index.html{query}", wait_until="load", timeout=settings.timeout_s * 1000)
         page.wait_for_function(_QUIET, timeout=settings.timeout_s * 1000, polling=100)
         timing = page.evaluate("""() => ({
           load: performance.getEntriesByType('navigation')[0].loadEventEnd,
           lastResponse: Math.max(0, ...performance.getEntriesByType('resource').map(e => e.responseEnd)),
           requests: performance.getEntriesByType('resource').length,
-          kernels: window.__benchProbe.kernels, lastKernel: window.__benchProbe.lastKernel})""")
-        rows.append({"page": name, "loadEventMs": timing["load"], "lastResponseMs": timing["lastResponse"],
+          kernels: window.__benchProbe.kernels, lastKernel: window.__benchProbe.lastKernel,
+          backend: window._tfengine ? window._tfengine.backendName : null})""")
+        rows.append({"page": name, "query": query, "backend": timing["backend"], "loadEventMs": timing["load"],
+                     "lastResponseMs": timing["lastResponse"],
                      "kernels": timing["kernels"], "lastKernelMs": timing["lastKernel"],
                      "readyMs": max(timing["lastResponse"], timing["lastKernel"]), "requests": timing["requests"]})
         context.close()
@@ -266,10 +271,10 @@ def format_table(results: list[dict]) -> str:
 
 def format_loads(loads: list[dict]) -> str:
     """A Markdown table of page load times."""
-    lines = ["| page | load event ms | last byte ms | TF.js kernels at load | ready ms (last byte or kernel) "
-             "| requests |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['page']} | {r['loadEventMs']:.0f} | {r['lastResponseMs']:.0f} | {r['kernels']} | "
-              f"{r['readyMs']:.0f} | {r['requests']} |" for r in loads]
+    lines = ["| page | backend | load event ms | last byte ms | TF.js kernels at load | ready ms (last byte or kernel) "
+             "| requests |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['page']}/{r['query']} | {r['backend'] or '-'} | {r['loadEventMs']:.0f} | "
+              f"{r['lastResponseMs']:.0f} | {r['kernels']} | {r['readyMs']:.0f} | {r['requests']} |" for r in loads]
     return "\n".join(lines)
 
 

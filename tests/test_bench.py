@@ -136,7 +136,9 @@ def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
             assert row["wasmThreads"] == 1  # single-threaded: no cross-origin isolation here
     for spec in specs:
         assert f"| chromium | wasm, 1 thread | {spec['id']} |" in proc.stdout
-    assert {p["page"] for p in report["pages"]} == {s["page"] for s in specs}
+    assert {(p["page"], p["query"]) for p in report["pages"]} == {
+        (s["page"], q) for s in specs for q in ("", "?backend=wasm", "?backend=cpu")}
+    assert all(p["backend"] == p["query"].removeprefix("?backend=") for p in report["pages"] if p["query"])
     for p in report["pages"]:
         assert p["loadEventMs"] > 0 and p["requests"] > 0 and p["readyMs"] >= p["lastResponseMs"] > 0, p
 
