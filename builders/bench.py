@@ -278,6 +278,21 @@ def format_loads(loads: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def target_lines(report: dict) -> list[str]:
+    """The issue's targets that this run can check: MNIST on WASM in Chromium, pages ready in 2 s."""
+    lines = []
+    for r in report["results"]:
+        if r.get("runtime") == "chromium" and r.get("backend") == "wasm" and r["model"].startswith("mnist/") \
+                and "error" not in r:
+            verdict = "met" if r["medianMs"] < 5 else "NOT met"
+            lines.append(f"MNIST on WASM in Chromium: median {r['medianMs']:.2f} ms (target < 5 ms): {verdict}")
+    for p in report["pages"]:
+        verdict = "met" if p["readyMs"] < 2000 else "NOT met"
+        lines.append(f"{p['page']}/{p['query']} ({p['backend'] or 'no backend'}): ready in {p['readyMs']:.0f} ms "
+                     f"(target < 2000 ms): {verdict}")
+    return lines
+
+
 def run(settings: BenchSettings) -> dict:
     """Run every benchmark; returns {"machine", "settings", "results", "pages"}."""
     specs = load_specs(settings.site)
@@ -342,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     if report["pages"]:
         print()
         print(format_loads(report["pages"]))
+    targets = target_lines(report)
+    if targets:
+        print("\ntargets (issue 8), this run:")
+        print("\n".join(f"- {line}" for line in targets))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -136,6 +136,11 @@ def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
             assert row["wasmThreads"] == 1  # single-threaded: no cross-origin isolation here
     for spec in specs:
         assert f"| chromium | wasm, 1 thread | {spec['id']} |" in proc.stdout
+    assert "targets (issue 8), this run:" in proc.stdout
+    if any(s["id"].startswith("mnist/") for s in specs):
+        assert "- MNIST on WASM in Chromium: median " in proc.stdout
+    for page in {s["page"] for s in specs}:
+        assert f"- {page}/?backend=wasm (wasm): ready in " in proc.stdout
     assert {(p["page"], p["query"]) for p in report["pages"]} == {
         (s["page"], q) for s in specs for q in ("", "?backend=wasm", "?backend=cpu")}
     assert all(p["backend"] == p["query"].removeprefix("?backend=") for p in report["pages"] if p["query"])
