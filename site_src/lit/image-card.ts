@@ -55,7 +55,7 @@ export class ImageCard extends LitElement {
           <input data-testid="prompt-input" aria-label=${`prompt ${i + 1}`} .value=${prompt}
             @input=${(e: Event) => this.edit(i, (e.target as HTMLInputElement).value)}
             @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.fire('compute')}>
-          <span class="pct" data-testid="probability">${probs ? `${(100 * probs[i]).toFixed(1)}%` : ''}</span>
+          <span class="pct" data-testid="probability" data-value=${probs ? String(probs[i]) : ''}>${probs ? `${(100 * probs[i]).toFixed(1)}%` : ''}</span>
           <button aria-label=${`remove prompt ${i + 1}`} @click=${() => this.removePrompt(i)}>−</button>
         </div>`)}
         <div class="actions">

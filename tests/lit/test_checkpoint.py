@@ -8,8 +8,16 @@ import pytest
 from flax import traverse_util
 
 from builders.demos.lit.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from builders.demos.lit.models import (CNNConfig, ImageConfig, SmallCNN, TextConfig, TextTransformer,
-                                       VisionTransformer, image_embed_fn, text_embed_fn)
+from builders.demos.lit.models import (
+    CNNConfig,
+    ImageConfig,
+    SmallCNN,
+    TextConfig,
+    TextTransformer,
+    VisionTransformer,
+    image_embed_fn,
+    text_embed_fn,
+)
 
 TEXT = TextConfig(vocab_size=50, width=16, depth=2, num_heads=2, mlp_dim=32, max_len=8, out_dim=12)
 VIT = ImageConfig(image_size=32, patch_size=16, width=16, depth=2, num_heads=4, mlp_dim=24, out_dim=12,

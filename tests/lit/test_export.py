@@ -12,8 +12,15 @@ from builders.convert import verify
 from builders.demos.lit import world
 from builders.demos.lit.checkpoint import load_checkpoint, save_checkpoint
 from builders.demos.lit.export import export_model, prepare_site_images
-from builders.demos.lit.formats import (ImageInfo, canonicalize_prompt, read_embeddings, read_image_infos,
-                                        read_model_def, read_tokenizer_spec, write_json)
+from builders.demos.lit.formats import (
+    ImageInfo,
+    canonicalize_prompt,
+    read_embeddings,
+    read_image_infos,
+    read_model_def,
+    read_tokenizer_spec,
+    write_json,
+)
 from builders.demos.lit.models import CNNConfig, SmallCNN, TextConfig, TextTransformer, text_embed_fn
 from builders.errors import BuildError
 
