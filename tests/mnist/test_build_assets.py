@@ -92,10 +92,23 @@ def test_rebuild_reuses_training_and_conversion(first_build):
     assert again.data["train_seconds"] == page.data["train_seconds"]  # the measured time of the real run
     assert again.data["train_reused"] is True
     assert again.data["qr_svg"] == "" and again.data["public_url"] == ""
-    # a training setting change retrains
-    ctx = context(tmp)
-    mnist.build_assets(replace(config, max_steps=9), ctx)
-    assert ctx.cache.events == [("mnist-train", False), ("mnist-convert", False)]
+
+
+
+def test_training_key_follows_training_settings_and_data_not_conversion_settings():
+    from builders.demos.mnist import _training_inputs
+    from builders.demos.mnist.data import Dataset
+
+    images, labels = np.zeros((4, 28, 28), np.float32), np.arange(4, dtype=np.int32)
+    data = Dataset(images, labels, images, labels, "four blank digits")
+    cache = Cache("unused")
+    key = lambda config, dataset=data: cache.key("mnist-train", _training_inputs(config, dataset))  # noqa: E731
+    base = mnist.Config()
+    assert key(base) == key(replace(base, quantization="float16"))
+    assert key(base) != key(replace(base, epochs=13))
+    assert key(base) != key(replace(base, augment=False))
+    other = Dataset(images, labels[::-1].copy(), images, labels, "four blank digits")
+    assert key(base) != key(base, other)
 
 
 def test_build_from_a_folder_of_idx_files(tmp_path):
