@@ -94,7 +94,6 @@ def test_rebuild_reuses_training_and_conversion(first_build):
     assert again.data["qr_svg"] == "" and again.data["public_url"] == ""
 
 
-
 def test_training_key_follows_training_settings_and_data_not_conversion_settings():
     from builders.demos.mnist import _training_inputs
     from builders.demos.mnist.data import Dataset
