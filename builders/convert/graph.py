@@ -144,6 +144,8 @@ class GraphBuilder:
         self._dim_cache: dict[str, Sym] = {}
         self._shape_cache: dict[str, Sym] = {}
         self._const_cache: dict[tuple, Sym] = {}
+        # node name -> output shape (ints / symbolic dims) of single-output nodes, for graph passes
+        self.shapes: dict[str, tuple[Any, ...]] = {}
 
     # ---- naming ----------------------------------------------------------------------------
     def unique_name(self, hint: str) -> str:
@@ -173,6 +175,7 @@ class GraphBuilder:
         if typed and "T" not in attrs and inputs:
             attrs["T"] = attr_type(inputs[0].dtype)
         ref = self.add_node(op, inputs, attrs, name)
+        self.shapes[ref] = tuple(shape)
         return Sym(ref, tuple(shape), np.dtype(tfjs_dtype(dtype)))
 
     def placeholder(self, name: str, shape: Sequence[Any], dtype) -> Sym:
@@ -181,6 +184,7 @@ class GraphBuilder:
         if ref != name:
             raise ValueError(f"input name '{name}' clashes with another node")
         sym = Sym(ref, tuple(shape), np.dtype(tfjs_dtype(dtype)))
+        self.shapes[ref] = tuple(shape)
         for axis, dim in enumerate(shape):
             if not is_static_dim(dim):
                 var = _single_var(dim)

@@ -154,6 +154,59 @@ def simplify_arithmetic(graph: GraphBuilder, keep: set[str]) -> int:
     return removed
 
 
+# ---- softmax ------------------------------------------------------------------------------------
+
+def _single_axis(graph: GraphBuilder, node: Node, ref_index: int) -> int | None:
+    value = _const(graph, node.inputs[ref_index]) if len(node.inputs) > ref_index else None
+    if value is None or value.size != 1:
+        return None
+    return int(value.reshape(()))
+
+
+def fuse_softmax(graph: GraphBuilder, keep: set[str]) -> int:
+    """`exp(x - max(x)) / sum(exp(x - max(x)))` over the last axis (jax.nn.softmax) -> `Softmax`.
+
+    Matches Max -> ExpandDims -> Sub -> Exp -> Sum -> ExpandDims -> RealDiv, one kernel
+    instead of seven.
+    """
+    fused = 0
+    users = _consumers(graph)
+    for name, div in list(graph.nodes.items()):
+        if div.op != "RealDiv" or name not in graph.nodes or len(div.inputs) != 2:
+            continue
+        exp_ref, sum_exp_ref = div.inputs
+        exp = graph.nodes.get(exp_ref)
+        sum_exp = graph.nodes.get(sum_exp_ref)
+        if exp is None or exp.op != "Exp" or sum_exp is None or sum_exp.op != "ExpandDims":
+            continue
+        total = graph.nodes.get(sum_exp.inputs[0])
+        sub = graph.nodes.get(exp.inputs[0])
+        if total is None or total.op != "Sum" or total.inputs[0] != exp_ref or sub is None or sub.op != "Sub":
+            continue
+        x_ref, max_exp_ref = sub.inputs
+        max_exp = graph.nodes.get(max_exp_ref)
+        top = graph.nodes.get(max_exp.inputs[0]) if max_exp is not None and max_exp.op == "ExpandDims" else None
+        if top is None or top.op != "Max" or top.inputs[0] != x_ref:
+            continue
+        rank = len(graph.shapes.get(_node_of(x_ref), ())) if ":" not in x_ref else 0
+        axes = {_single_axis(graph, n, 1) for n in (top, max_exp, total, sum_exp)}
+        if rank == 0 or len(axes) != 1 or axes.pop() not in (rank - 1, -1):
+            continue
+        inner = [max_exp_ref, top.name, sub.name, exp_ref, total.name, sum_exp_ref]
+        if any(n in keep for n in inner):
+            continue
+        # Every intermediate must feed only this softmax.
+        if len(users[exp_ref]) != 2 or any(len(users[n]) != 1 for n in (max_exp_ref, top.name, sub.name,
+                                                                         total.name, sum_exp_ref)):
+            continue
+        graph.nodes[name] = Node(name, "Softmax", [x_ref], {"T": div.attrs.get("T", {"type": "DT_FLOAT"})})
+        for n in inner:
+            graph.nodes.pop(n, None)
+        users = _consumers(graph)
+        fused += 1
+    return fused
+
+
 # ---- bias + activation fusion ------------------------------------------------------------------
 
 FUSABLE = {"MatMul": "_FusedMatMul", "Conv2D": "_FusedConv2D",
@@ -319,5 +372,6 @@ def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None
     remove_identities(graph, keep=keep)
     simplify_arithmetic(graph, keep)
     if fuse:
+        fuse_softmax(graph, keep)
         fuse_bias_activation(graph, keep)
     remove_dead_nodes(graph, outputs)

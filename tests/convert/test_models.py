@@ -266,6 +266,9 @@ def test_models_are_fused(outcomes):
     assert counts["cnn_poly"].get("_FusedConv2D") == 2 and counts["cnn_poly"].get("_FusedMatMul") == 1
     assert "MatMul" not in counts["attention_masked"] and counts["attention_masked"]["_FusedMatMul"] == 6
     assert "MatMul" not in counts["text_encoder_b_t"]
+    # jax.nn.softmax over the last axis becomes one Softmax kernel (Max, Sub, Exp, Sum, RealDiv fused).
+    assert counts["attention_masked"].get("Softmax") == 1 and "Exp" not in counts["attention_masked"]
+    assert counts["text_encoder_b_t"].get("Softmax") == 1
 
 
 def test_transposed_kernel_is_folded_at_conversion(outcomes):
