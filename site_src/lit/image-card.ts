@@ -20,7 +20,8 @@ export class ImageCard extends LitElement {
   static styles = css`
     :host { display: block; background: var(--card, #f1f3f4); border-radius: 10px; padding: .75rem; }
     .layout { display: flex; flex-wrap: wrap; gap: .75rem; }
-    img { width: 224px; max-width: 100%; height: auto; border-radius: 8px; align-self: flex-start; }
+    .figure { flex: 0 1 224px; min-width: 0; }
+    img { width: 224px; max-width: 100%; height: auto; border-radius: 8px; display: block; }
     .prompts { flex: 1 1 16rem; min-width: 0; display: flex; flex-direction: column; gap: .35rem; }
     .row { position: relative; display: flex; align-items: center; gap: .4rem; }
     .bar { position: absolute; inset: 0 auto 0 0; background: var(--accent, #1a73e8); opacity: .25;
@@ -47,7 +48,7 @@ export class ImageCard extends LitElement {
     if (!this.info) return html``;
     const probs = this.probabilities;
     return html`<div class="layout">
-      <div><img src=${getImageUrl(this.info.id)} alt=${this.info.description} width="224" height="224">
+      <div class="figure"><img src=${getImageUrl(this.info.id)} alt=${this.info.description} width="224" height="224">
         <p class="desc">${this.info.description}</p></div>
       <div class="prompts">
         ${this.prompts.map((prompt, i) => html`<div class="row">

@@ -14,7 +14,6 @@ from builders.demos.lit.formats import canonicalize_prompt, read_embeddings, rea
 from builders.demos.lit.models import text_embed_fn
 from builders.demos.lit.tokenizer import Tokenizer
 from builders.serve import CORSRequestHandler
-
 from tests.conftest import foreign_requests, serve_directory
 
 pytestmark = pytest.mark.browser
