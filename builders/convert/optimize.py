@@ -124,7 +124,7 @@ def _rewire(graph: GraphBuilder, old: str, new: str) -> None:
 
 def simplify_arithmetic(graph: GraphBuilder, keep: set[str]) -> int:
     """Drop `max(x, -inf)` / `min(x, +inf)` (jnp.max's `initial`) and `(x * c) / c`
-    (a window sum turned back into the average pooling it came from)."""
+    (a window sum turned back into the average pooling it came from); `sum(x) / n` -> Mean."""
     removed = 0
     users = _consumers(graph)
     for name, node in list(graph.nodes.items()):
@@ -146,6 +146,21 @@ def simplify_arithmetic(graph: GraphBuilder, keep: set[str]) -> int:
                 if factor and _scalar(graph, factor[0]) == _scalar(graph, b):
                     others = [r for r in prod.inputs if r != factor[0]]
                     replacement = others[0] if others else None
+        if replacement is None and node.op == "RealDiv" and _scalar(graph, b) not in (None, 0.0):
+            total = graph.nodes.get(a)
+            if total is not None and total.op == "Sum" and len(users[a]) == 1 and a not in keep:
+                # sum(x, axes) / n over n elements is a Mean: one kernel (jnp.mean, LayerNorm).
+                shape = graph.shapes.get(total.inputs[0]) if ":" not in total.inputs[0] else None
+                axes = _const(graph, total.inputs[1])
+                if shape is not None and axes is not None:
+                    dims = [shape[int(ax)] for ax in np.atleast_1d(axes)]
+                    if all(isinstance(d, (int, np.integer)) for d in dims) and \
+                            float(np.prod(dims)) == _scalar(graph, b):
+                        graph.nodes[name] = Node(name, "Mean", list(total.inputs), dict(total.attrs))
+                        del graph.nodes[a]
+                        users = _consumers(graph)
+                        removed += 1
+                        continue
         if replacement is not None and ":" not in name:
             _rewire(graph, name, replacement)
             del graph.nodes[name]

@@ -269,6 +269,8 @@ def test_models_are_fused(outcomes):
     # jax.nn.softmax over the last axis becomes one Softmax kernel (Max, Sub, Exp, Sum, RealDiv fused).
     assert counts["attention_masked"].get("Softmax") == 1 and "Exp" not in counts["attention_masked"]
     assert counts["text_encoder_b_t"].get("Softmax") == 1
+    # LayerNorm's means: Sum then RealDiv by the element count become Mean.
+    assert counts["attention_masked"].get("Mean", 0) >= 4 and "Sum" not in counts["attention_masked"]
 
 
 def test_transposed_kernel_is_folded_at_conversion(outcomes):
