@@ -144,6 +144,9 @@ def _checkpoint_models(config: Config, ctx: BuildContext) -> tuple[Path, dict[st
     ckpt, tok, images = (Path(root, p) for p in (config.checkpoint, config.tokenizer, config.images_dir))
     if not images.is_dir():
         raise BuildError(f"demos.lit.images_dir: {images} is not a folder")
+    if tok.suffix != ".model":
+        raise BuildError(f"demos.lit.tokenizer: {tok} is not a SentencePiece .model file; BERT "
+                         "vocabularies (LiT-B16B) are not supported, use a SentencePiece LiT model")
     res = ctx.cache.run("lit-images", {"images": hash_files([images]), "code": hash_code(export)},
                         lambda out: export.prepare_site_images(images, out))
     name = config.checkpoint_name or ckpt.stem.lower()
