@@ -78,3 +78,15 @@ def test_tokenizer_without_spec_still_handles_plain_text(tmp_path):
     texts = world_captions(50, seed=5)
     ts = ts_tokenize(tokenizer, texts, tmp_path, with_spec=False)
     assert ts["ids"] == [list(tokenizer.sp.encode(t)) for t in texts]
+
+
+def test_unsupported_sentencepiece_features_are_refused(tmp_path):
+    import sentencepiece as spm
+
+    from builders.demos.lit.tokenizer import Tokenizer
+    path = tmp_path / "bytes.model"
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(world_captions(300)), model_prefix=str(path.with_suffix("")),
+                                   vocab_size=300, model_type="bpe", byte_fallback=True, minloglevel=2,
+                                   hard_vocab_limit=False)
+    with pytest.raises(ValueError, match="does not support byte_fallback"):
+        Tokenizer(path, 16).spec()

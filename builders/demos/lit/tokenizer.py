@@ -93,6 +93,18 @@ class Tokenizer:
     def spec(self) -> TokenizerSpec:
         """`tokenizer.json`: special ids and normaliser for exact browser parity."""
         types = sp_pb2.ModelProto.SentencePiece.Type
+        # The browser tokenizer implements what LiT's SentencePiece models use; refuse the rest
+        # rather than ship a tokenizer that silently disagrees with Python.
+        unsupported = []
+        if self.proto.trainer_spec.byte_fallback:
+            unsupported.append("byte_fallback")
+        if any(p.type == types.USER_DEFINED for p in self.proto.pieces):
+            unsupported.append("user-defined symbols")
+        if self.proto.normalizer_spec.normalization_rule_tsv:
+            unsupported.append("a custom normalization_rule_tsv")
+        if unsupported:
+            raise ValueError(f"{self.model_path}: the browser tokenizer does not support "
+                             f"{', '.join(unsupported)}")
         norm = self.proto.normalizer_spec
         return TokenizerSpec(
             model_type=self.tokenizer_type, unk_id=self.sp.unk_id(), eos_id=self.eos_id,
