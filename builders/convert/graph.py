@@ -221,7 +221,42 @@ class GraphBuilder:
         if is_static_dim(dim):
             return int(dim)
         env = {var: DimValue(self, self._dim_var_tensor(var)) for var in sorted(dim._get_vars())}
-        return dim._evaluate(env)
+        try:
+            return dim._evaluate(env)
+        except Exception:  # min/max factors (e.g. x[:t] of a longer array): jax would call lax.min
+            return self._evaluate_dim(dim, env)
+
+    def _evaluate_dim(self, dim: Any, env: dict) -> Any:
+        """Evaluate a jax dimension expression term by term, min/max as Minimum/Maximum nodes."""
+        if is_static_dim(dim):
+            return int(dim)
+        total: Any = None
+        for term, coeff in dim._sorted_terms:
+            value: Any = 1
+            for factor, power in term._factors:
+                if factor.var is not None:
+                    f = env[factor.var]
+                else:
+                    ops = [self._evaluate_dim(o, env) for o in factor.operands]
+                    if factor.operation == "floordiv":
+                        f = ops[0] // ops[1]
+                    elif factor.operation == "mod":
+                        f = ops[0] % ops[1]
+                    elif factor.operation in ("min", "max"):
+                        if all(isinstance(o, int) for o in ops):
+                            f = min(ops) if factor.operation == "min" else max(ops)
+                        else:
+                            lifted = [o.sym if isinstance(o, DimValue) else self.const_array(np.int32(o))
+                                      for o in ops]
+                            f = DimValue(self, self.op("Minimum" if factor.operation == "min" else "Maximum",
+                                                       lifted, shape=(), dtype=np.int32))
+                    else:
+                        raise ValueError(f"cannot evaluate dimension {dim} in the graph")
+                for _ in range(power):
+                    value = f if value == 1 and not isinstance(value, DimValue) else value * f
+            value = value * coeff if coeff != 1 else value
+            total = value if total is None else total + value
+        return 0 if total is None else total
 
     def dim_tensor(self, dim: Any) -> Sym:
         """An int32 scalar tensor holding `dim`."""

@@ -127,6 +127,9 @@ def indexing_cases():
         # With a symbolic batch, jax writes x[:, -1, :] as a gather with a constant start.
         Case("index_last_poly", lambda p, x: x[:, -1, :], {}, [((None, 6, 5), F32)], [[x], [x[:1]]],
              polymorphic_shapes=["(b, 6, 5)"]),
+        # table[:t] for a symbolic t: a window of size min(10, t), computed in the graph.
+        Case("slice_to_symbolic_min", lambda p, t: (p["table"][:t.shape[1]] * 2, t.sum(axis=1)), {"table": table},
+             [((None, None), I32)], [[tokens], [np.ones((1, 12), I32)]], polymorphic_shapes=["(b, t)"]),
         Case("take_scalar_index_poly", lambda p, x, i: jnp.take(x, i, axis=1), {},
              [((None, 6, 5), F32), ((), I32)], [[x, np.array(4, I32)], [x[:2], np.array(-1, I32)]],
              polymorphic_shapes=["(b, 6, 5)", None]),

@@ -66,6 +66,10 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
     sizes = tuple(p["slice_sizes"])
     aval = out_aval(eqn)
     g = ctx.graph
+    if indices.rank == 1 and not op_batch:
+        sliced = _constant_start_gather(ctx, operand, indices, index_map, sizes, collapsed)
+        if sliced is not None:  # x[:, -1] and x[:t] with constant starts: a plain slice
+            return [Sym(sliced.ref, tuple(aval.shape), sliced.dtype)]
     for d in range(operand.rank):
         if d in index_map:
             if not is_static_dim(sizes[d]):
@@ -79,10 +83,6 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
         indices = ctx.cast(indices, np.int32)
     batch_shape = list(indices.shape[:-1])
     k = len(index_map)
-    if not batch_shape and not op_batch:
-        sliced = _constant_start_gather(ctx, operand, indices, index_map, sizes, collapsed)
-        if sliced is not None:  # x[:, -1] and friends with a constant start: a plain slice
-            return [Sym(sliced.ref, tuple(aval.shape), sliced.dtype)]
 
     # Indexed axes with windows wider than one element (x[:, i, 1:3]) get one extra index axis each.
     windows = [(j, d, int(sizes[d])) for j, d in enumerate(index_map) if int(sizes[d]) > 1]
@@ -173,26 +173,50 @@ def lower_gather(ctx: LoweringContext, eqn, operand: Sym, indices: Sym):
 
 def _constant_start_gather(ctx: LoweringContext, operand: Sym, indices: Sym, index_map, sizes,
                            collapsed) -> Sym | None:
-    """A gather of one window at constant, in-range starts, as a StridedSlice (None otherwise)."""
+    """A gather of one window at constant, in-range starts, as a slice (None otherwise).
+
+    Window sizes may be symbolic (`pos_embedding[:t]` gives a window of min(max_len, t)).
+    """
     starts = const_value(ctx, indices)
     if starts is None or any(not is_static_dim(operand.shape[d]) for d in index_map):
         return None
     rank = operand.rank
-    begin, end = [0] * rank, [0] * rank
-    mask = (1 << rank) - 1
-    shrink = 0
+    starts = [int(v) for v in starts.reshape(-1)]
     for j, d in enumerate(index_map):
-        start, size, n = int(starts.reshape(-1)[j]), int(sizes[d]), int(operand.shape[d])
-        if start < 0 or start + size > n:
+        limit = int(operand.shape[d]) - (int(sizes[d]) if is_static_dim(sizes[d]) else 0)
+        if starts[j] < 0 or starts[j] > limit:
             return None  # out of range: leave clamping / filling to the general path
-        begin[d], end[d] = start, start + size
-        mask &= ~(1 << d)
-        if d in collapsed:
-            shrink |= 1 << d
-    shape = [d_size if d not in index_map else int(sizes[d]) for d, d_size in enumerate(operand.shape)]
-    shape = [s for d, s in enumerate(shape) if d not in collapsed]
-    return ctx.strided_slice(operand, begin, end, shape=shape, begin_mask=mask, end_mask=mask,
-                             shrink_axis_mask=shrink)
+    kept = [d for d in range(rank) if d not in collapsed]
+    out_shape = [sizes[d] if d in index_map else operand.shape[d] for d in kept]
+    if all(is_static_dim(sizes[d]) for d in index_map):
+        begin, end = [0] * rank, [0] * rank
+        mask = (1 << rank) - 1
+        shrink = 0
+        for j, d in enumerate(index_map):
+            begin[d], end[d] = starts[j], starts[j] + int(sizes[d])
+            mask &= ~(1 << d)
+            if d in collapsed:
+                shrink |= 1 << d
+        return ctx.strided_slice(operand, begin, end, shape=out_shape, begin_mask=mask, end_mask=mask,
+                                 shrink_axis_mask=shrink)
+    g = ctx.graph
+    begin = [0] * rank
+    for j, d in enumerate(index_map):
+        begin[d] = starts[j]
+    size = [sizes[d] if d in index_map else -1 for d in range(rank)]
+    size_t = _size_vector(ctx, size)
+    window = g.op("Slice", [operand, g.const_array(np.array(begin, np.int32)), size_t], {"Index": attr_type(np.int32)},
+                  shape=[sizes[d] if d in index_map else operand.shape[d] for d in range(rank)], dtype=operand.dtype)
+    return ctx.squeeze(window, [d for d in collapsed]) if collapsed else window
+
+
+def _size_vector(ctx: LoweringContext, size: Sequence[Any]) -> Sym:
+    """Slice sizes as an int32 vector: -1 (to the end) stays, symbolic sizes are computed."""
+    if all(is_static_dim(s) for s in size):
+        return ctx.graph.const_array(np.array([int(s) for s in size], np.int32))
+    parts = [ctx.graph.dim_tensor(s) if not is_static_dim(s) else ctx.scalar(int(s), np.int32) for s in size]
+    return ctx.graph.op("Pack", parts, {"axis": attr_int(0), "N": attr_int(len(parts))},
+                        shape=(len(parts),), dtype=np.int32)
 
 
 def _start_vector(ctx: LoweringContext, starts: Sequence[Sym], dims: Sequence[Any], sizes: Sequence[Any]) -> Sym:
