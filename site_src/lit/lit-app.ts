@@ -1,6 +1,6 @@
 import {css, html, LitElement} from 'lit';
 
-import {initBackend} from '../common/backend';
+import {BACKEND_LABELS, initBackend} from '../common/backend';
 import {readPageConfig} from '../common/config';
 import './image-card';
 import './image-carousel';
@@ -33,6 +33,7 @@ export class LitApp extends LitElement {
   private modelNames: string[] = [];
   private models = new Map<string, Model>();
   private nextKey = 0;
+  private backend = '';
 
   static styles = css`
     :host { display: block; }
@@ -68,6 +69,7 @@ export class LitApp extends LitElement {
     this.modelNames = (config.models as string[]) ?? [];
     this.modelName = (config.defaultModel as string) ?? this.modelNames[0];
     const backend = await initBackend(config.root);
+    this.backend = BACKEND_LABELS[backend] ?? backend;
     if (backend !== 'webgl') {
       this.message('warning', `WebGL is not available; the text encoder runs on ${backend}, which is slower.`);
     }
@@ -126,7 +128,7 @@ export class LitApp extends LitElement {
     this.cards = this.cards.map((c) => ({...c, probabilities: null}));
     if (model.ready) {
       this.progress = 1;
-      this.status = `${name}: ready`;
+      this.status = `${name}: ready (${this.backend})`;
       return;
     }
     try {
@@ -135,7 +137,7 @@ export class LitApp extends LitElement {
         this.progress = fraction;
         this.status = `${name}: loading ${what}…`;
       });
-      if (this.modelName === name) this.status = `${name}: ready`;
+      if (this.modelName === name) this.status = `${name}: ready (${this.backend})`;
     } catch (err) {
       this.status = `${name}: failed`;
       this.message('error', `Could not load the '${name}' model: ${err instanceof Error ? err.message : err}`);

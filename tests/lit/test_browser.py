@@ -188,3 +188,20 @@ def test_data_can_come_from_another_origin(built_site, site_server, browser, tmp
         context.close()
         page_server.shutdown()
         data_server.shutdown()
+
+
+def test_example_prompts_work_without_the_text_encoder(site_server, browser_page):
+    """With the TF.js model unreachable, known prompts still use the precomputed embeddings,
+    new prompts get a 'not ready' warning and the load failure is reported."""
+    page = browser_page
+    page.route("**/tfjs/model.json", lambda route: route.abort())
+    page.goto(site_server + "lit/index.html")
+    page.get_by_test_id("message").filter(has_text="Could not load the 'tiny' model").wait_for()
+    card = page.get_by_test_id("card").first
+    card.get_by_test_id("compute").click()
+    probs = _card_probabilities(card)
+    assert sum(probs) == pytest.approx(1, abs=1e-5)
+    card.get_by_test_id("prompt-input").first.fill("something nobody precomputed")
+    card.get_by_test_id("compute").click()
+    page.get_by_test_id("message").filter(has_text="text encoder is not ready yet").wait_for()
+    assert card.get_by_test_id("probability").first.text_content() == ""
