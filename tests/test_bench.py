@@ -117,7 +117,7 @@ def _check_result(row: dict, runs: int) -> None:
 def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "builders.bench", "--site", str(built_site), "--backends", "wasm,cpu",
-                           "--runs", "3", "--warmups", "1", "--json", str(out)],
+                           "--runs", "3", "--warmups", "1", "--page-loads", "1", "--json", str(out)],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "| runtime | backend | model | inputs | load ms |" in proc.stdout
