@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from tests.convert.harness import Case, normal, rng, run_cases
+from tests.convert.harness import Case, fast_init, normal, rng, run_cases
 
 F32 = np.float32
 KEY = jax.random.PRNGKey(0)
@@ -22,7 +22,7 @@ KEY = jax.random.PRNGKey(0)
 
 def linen_case(name, module, example, *, poly=None, input_sets=None, atol=1e-5, rtol=1e-4, method=None, **kw):
     """A Case for `module.apply(variables, x)`; the batch dimension is symbolic when `poly` is given."""
-    variables = module.init(KEY, example, **kw)
+    variables = fast_init(module, example, **kw)
 
     def fn(v, x):
         return module.apply(v, x, **kw)
@@ -109,13 +109,13 @@ def block_cases():
     # Masked attention: the mask comes from padding tokens.
     tokens = np.array([[3, 7, 9, 0, 0], [4, 1, 2, 8, 6]], np.int32)
     cases.append(Case("attention_masked", lambda v, x, t: Block().apply(v, x, t),
-                      Block().init(KEY, seq[:2], tokens), [(seq[:2].shape, F32), (tokens.shape, np.int32)],
+                      fast_init(Block(), seq[:2], tokens), [(seq[:2].shape, F32), (tokens.shape, np.int32)],
                       [[seq[:2], tokens]], atol=1e-5))
     # Two symbolic dimensions: batch and sequence length.
     enc = TextEncoder()
     toks = rng(9).integers(1, 50, (3, 7)).astype(np.int32)
     toks[0, 5:] = 0
-    cases.append(Case("text_encoder_b_t", lambda v, t: enc.apply(v, t), enc.init(KEY, toks),
+    cases.append(Case("text_encoder_b_t", lambda v, t: enc.apply(v, t), fast_init(enc, toks),
                       [((None, None), np.int32)], [[toks], [toks[:1, :3]], [toks[:, :6]]],
                       polymorphic_shapes=["(b, t)"], atol=1e-5))
     return cases
@@ -154,7 +154,7 @@ def nnx_case():
 
 def dtype_cases():
     dense = nn.Dense(4)
-    v32 = dense.init(KEY, np.ones((1, 3), F32))
+    v32 = fast_init(dense, np.ones((1, 3), F32))
     v16 = jax.tree_util.tree_map(lambda a: a.astype(jnp.bfloat16), v32)
     vhalf = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float16), v32)
     upcast = lambda tree: jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float32), tree)  # noqa: E731
@@ -224,7 +224,7 @@ def test_float64_params_and_inputs_cast_with_one_warning(tmp_path):
     from builders.convert import convert_jax, verify
 
     dense = nn.Dense(2)
-    v64 = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), dense.init(KEY, np.ones((1, 3), F32)))
+    v64 = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), fast_init(dense, np.ones((1, 3), F32)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         convert_jax(lambda v, x: dense.apply(v, x), v64, input_signatures=[((None, 3), np.float64)],
