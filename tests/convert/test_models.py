@@ -106,6 +106,13 @@ def block_cases():
         linen_case("cnn_poly", CNN(), normal((2, 28, 28, 1), 6), poly="(b, 28, 28, 1)",
                    input_sets=[[normal((1, 28, 28, 1), 7)], [normal((5, 28, 28, 1), 8)]], atol=1e-4),
     ]
+    # Fully convolutional with symbolic height and width: SAME padding depends on h and w.
+    fcn = lambda_module(lambda x: nn.avg_pool(nn.max_pool(nn.relu(nn.Conv(4, (3, 3), strides=2)(x)), (3, 3),
+                                                          strides=(2, 2), padding="SAME"), (2, 2), padding="SAME"))
+    img = normal((2, 9, 7, 3), 15)
+    cases.append(Case("conv_pool_poly_hw", lambda v, x: fcn.apply(v, x), fast_init(fcn, img),
+                      [((None, None, None, 3), F32)], [[img], [normal((1, 8, 12, 3), 16)], [normal((1, 5, 5, 3), 17)]],
+                      polymorphic_shapes=["(b, h, w, 3)"], atol=1e-4))
     # Masked attention: the mask comes from padding tokens.
     tokens = np.array([[3, 7, 9, 0, 0], [4, 1, 2, 8, 6]], np.int32)
     cases.append(Case("attention_masked", lambda v, x, t: Block().apply(v, x, t),

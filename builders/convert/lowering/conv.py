@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from jax import lax
 
-from ..graph import Sym, attr_int_list, attr_str, attr_type, is_static_dim
+from ..graph import Sym, attr_int_list, attr_str, attr_type, dims_equal, is_static_dim
 from . import register
 from .common import LoweringContext, crop_negative, dilate_axis, out_aval, pad_static, slice_axis
 
@@ -25,15 +26,27 @@ def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def is_same_padding(in_sizes: Sequence[Any], kernels: Sequence[int], strides: Sequence[int],
+                    pads: Sequence[tuple[Any, Any]]) -> bool:
+    """True when `pads` are what SAME gives for these sizes (symbolic sizes included)."""
+    try:
+        expected = lax.padtype_to_pads(tuple(in_sizes), tuple(kernels), tuple(strides), "SAME")
+    except Exception:
+        return False
+    return all(dims_equal(a, c) and dims_equal(b, d) for (a, b), (c, d) in zip(expected, pads))
+
+
 def padding_attrs(in_sizes: Sequence[Any], kernels: Sequence[int], strides: Sequence[int],
-                  pads: Sequence[tuple[int, int]]) -> dict:
+                  pads: Sequence[tuple[Any, Any]]) -> dict:
     """`padding` (+ `explicit_paddings`) attrs: VALID or SAME when equivalent, else EXPLICIT."""
-    pads = [(int(lo), int(hi)) for lo, hi in pads]
-    if all(p == (0, 0) for p in pads):
+    static = all(is_static_dim(v) for p in pads for v in p)
+    if static and all(int(lo) == 0 and int(hi) == 0 for lo, hi in pads):
         return {"padding": attr_str("VALID")}
-    if all(is_static_dim(n) for n in in_sizes) and all(
-            same_pads(int(n), k, s) == p for n, k, s, p in zip(in_sizes, kernels, strides, pads)):
+    if is_same_padding(in_sizes, kernels, strides, pads):
         return {"padding": attr_str("SAME")}
+    if not static:
+        raise NotImplementedError("convolution padding that depends on a symbolic size (other than SAME)")
+    pads = [(int(lo), int(hi)) for lo, hi in pads]
     flat = [0, 0] + [v for p in pads for v in p] + [0, 0]
     return {"padding": attr_str("EXPLICIT"), "explicit_paddings": attr_int_list(flat)}
 
@@ -54,10 +67,9 @@ def conv2d_nhwc(ctx: LoweringContext, x: Sym, w: Sym, out_shape: Sequence[Any], 
                 return result
         for axis, factor in ((1, int(lhs_dilation[0])), (2, int(lhs_dilation[1]))):
             x = dilate_axis(ctx, x, axis, factor)
-    if not all(is_static_dim(v) for p in padding for v in p):
-        raise NotImplementedError("convolution padding that depends on a symbolic size")
-    x, padding = crop_negative(ctx, x, [(0, 0), *padding, (0, 0)])
-    padding = padding[1:3]
+    if all(is_static_dim(v) for p in padding for v in p):
+        x, padding = crop_negative(ctx, x, [(0, 0), *padding, (0, 0)])
+        padding = padding[1:3]
     dilations = [int(d) for d in rhs_dilation]
     if any(int(s) > 1 for s in strides) and any(d > 1 for d in dilations):
         # TF.js allows strides or dilations > 1, not both: dilate the filter instead.

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Sym, attr_bool, attr_int_list, attr_str, attr_type, is_static_dim
+from ..graph import Sym, attr_bool, attr_int, attr_int_list, attr_str, attr_type, is_static_dim
 from . import register
 from .common import LoweringContext, highest, lowest, out_aval, pad_static, slice_axis
-from .conv import same_pads
+from .conv import is_same_padding
 
 
 def _prod(dims: Sequence[Any]) -> Any:
@@ -27,13 +27,22 @@ def _prod(dims: Sequence[Any]) -> Any:
 def _pool_nhwc(ctx: LoweringContext, kind: str, x: Sym, window, strides, pads, out_hw) -> Sym:
     """MaxPool (kind 'max') or a window sum (kind 'sum') of NHWC `x` over H and W."""
     g = ctx.graph
-    if kind == "max" and all(is_static_dim(d) for d in x.shape[1:3]) and all(
-            same_pads(int(n), k, s) == tuple(p) for n, k, s, p in zip(x.shape[1:3], window, strides, pads)) \
-            and any(tuple(p) != (0, 0) for p in pads):
+    static = all(is_static_dim(v) for p in pads for v in p)
+    if kind == "max" and not (static and all(tuple(p) == (0, 0) for p in pads)) and \
+            is_same_padding(x.shape[1:3], window, strides, pads):
         padding = "SAME"  # TF's SAME max pooling ignores the padding, like XLA's -inf padding
     else:
         fill = ctx.scalar(lowest(x.dtype) if kind == "max" else 0, x.dtype)
-        x = pad_static(ctx, x, [(0, 0), *pads, (0, 0)], fill)
+        if static:
+            x = pad_static(ctx, x, [(0, 0), *pads, (0, 0)], fill)
+        else:  # symbolic amounts (SAME on a symbolic size): paddings computed in the graph
+            flat = [0, 0] + [v for p in pads for v in p] + [0, 0]
+            parts = [g.dim_tensor(v) if not is_static_dim(v) else ctx.scalar(int(v), np.int32) for v in flat]
+            paddings = g.op("Pack", parts, {"axis": attr_int(0), "N": attr_int(len(parts))},
+                            shape=(len(parts),), dtype=np.int32)
+            paddings = ctx.reshape(paddings, [4, 2])
+            shape = [x.shape[0], *[n + lo + hi for n, (lo, hi) in zip(x.shape[1:3], pads)], x.shape[3]]
+            x = g.op("PadV2", [x, paddings, fill], {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
         padding = "VALID"
     attrs = {"ksize": attr_int_list([1, *window, 1]), "strides": attr_int_list([1, *strides, 1]),
              "padding": attr_str(padding), "data_format": attr_str("NHWC")}
@@ -73,7 +82,7 @@ def reduce_window(ctx: LoweringContext, kind: str, x: Sym, window, strides, pads
     c = x.shape[channel[0]] if channel else 1
     win = [int(window[i]) for i in pooled]
     st = [int(strides[i]) for i in pooled]
-    pd = [tuple(int(v) for v in pads[i]) for i in pooled]
+    pd = [tuple(pads[i]) for i in pooled]
     out_pooled = [_out_size(n, w, s, p) for n, w, s, p in zip(pooled_dims, win, st, pd)]
     if len(pooled) == 1:
         pooled_dims, win, st, pd, out_hw = pooled_dims + [1], win + [1], st + [1], pd + [(0, 0)], out_pooled + [1]
@@ -96,8 +105,6 @@ def lower_reduce_window(ctx: LoweringContext, eqn, x: Sym):
     window = [int(w) for w in p["window_dimensions"]]
     strides = [int(s) for s in p["window_strides"]]
     pads = [tuple(pd) for pd in p["padding"]]
-    if not all(is_static_dim(v) for pd in pads for v in pd):
-        raise NotImplementedError("window padding that depends on a symbolic size")
     y = x
     # Pooling kernels compute in float32; integers up to 2**24 round-trip exactly.
     if x.dtype != np.float32:
