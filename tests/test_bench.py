@@ -219,3 +219,14 @@ def test_build_prints_page_weights_and_warns_over_budget(tmp_path, capsys):
             "(site.toml [site] budget_bundle_kb); trim the page or raise the budget") in err
     assert "gzipped" not in err  # a budget of 0 is no budget
     assert (tmp_path / "_site" / "benchmark" / "index.html").is_file()
+
+
+def test_demo_page_on_wasm_loads_the_single_threaded_simd_build(site_server, browser_page):
+    """configureWasm (site_src/common/backend.ts) serves every page, not just the benchmark."""
+    page = browser_page
+    page.goto(site_server + "jax/index.html?backend=wasm")
+    page.wait_for_selector('[data-testid="match"][data-state="match"]')
+    assert "running on WASM" in page.inner_text('[data-testid="status"]')
+    wasm = [u for u in page.requests if u.endswith(".wasm")]
+    assert wasm == [site_server + "assets/wasm/tfjs-backend-wasm-simd.wasm"]
+    assert page.console_errors == []
