@@ -161,6 +161,8 @@ def indexing_cases():
         static("sort", lambda x: jnp.sort(x, axis=1), x),
         static("sort_descending", lambda x: jnp.sort(x, axis=-1, descending=True), x),
         static("argsort", lambda x: jnp.argsort(x, axis=0), x),
+        # Ties keep their order (a stable sort), as jnp.argsort promises.
+        static("argsort_ties", lambda x: jnp.argsort(x, axis=1), np.array([[3, 1, 2, 1, 3, 1, 0, 2] * 4], F32)),
         static("sort_carries_operand", lambda x, y: lax.sort((x, y), dimension=1, num_keys=1), x,
                rng(26).integers(0, 100, (4, 6, 5)).astype(I32)),
     ]

@@ -16,14 +16,7 @@ from jax import lax
 
 from ..graph import Sym, attr_int_list, attr_str, attr_type, dims_equal, is_static_dim
 from . import register
-from .common import LoweringContext, crop_negative, dilate_axis, out_aval, pad_static, slice_axis
-
-
-def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """The (low, high) padding TF's SAME uses for one spatial axis (as lax.padtype_to_pads)."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
+from .common import LoweringContext, crop_negative, dilate_axis, out_aval, slice_axis
 
 
 def is_same_padding(in_sizes: Sequence[Any], kernels: Sequence[int], strides: Sequence[int],
@@ -164,6 +157,3 @@ def lower_conv_general_dilated(ctx: LoweringContext, eqn, lhs: Sym, rhs: Sym):
         y = ctx.squeeze(y, [1])
     order = [out_spec[0], *out_spec[2:], out_spec[1]]
     return [ctx.transpose(y, [order.index(j) for j in range(len(order))])]
-
-
-__all__ = ["conv2d_nhwc", "padding_attrs", "same_pads", "pad_static"]
