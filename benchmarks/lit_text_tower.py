@@ -158,6 +158,16 @@ def run_ort(site: Path, runs: int, warmups: int) -> dict:
             "runs": len(times), "times": times}
 
 
+def pooled(rows: list[dict]) -> dict[str, dict]:
+    """Per model: median over every round's runs, median load time."""
+    by_model: dict[str, list[dict]] = {}
+    for r in rows:
+        by_model.setdefault(r["model"], []).append(r)
+    return {model: {**rs[0], "medianMs": statistics.median(t for r in rs for t in r["times"]),
+                    "loadMs": statistics.median(r["loadMs"] for r in rs)}
+            for model, rs in by_model.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lit_text_tower", description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="wasm", help="browser backends (default: wasm)")
@@ -166,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quantization", default="none", help="comma-separated: none, float16, uint8")
     parser.add_argument("--no-node", action="store_true")
     parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX Runtime Web comparison")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate ONNX Runtime Web and TF.js this many times, so a change in the "
+                             "machine's load hits both; the targets use every round's runs (default: 1)")
     args = parser.parse_args(argv)
     cache = Cache(PROJECT_ROOT / ".cache")
     pages = []
@@ -197,20 +210,25 @@ def main(argv: list[str] | None = None) -> int:
         elif not args.no_onnx:
             print("ONNX Runtime Web comparison skipped: needs jax2onnx in .cache/bench-tools and the "
                   "onnxruntime-web npm package (see this script's docstring)")
-        report = bench.run(bench.BenchSettings(
-            site=site, backends=[b.strip() for b in args.backends.split(",")], runs=args.runs,
-            warmups=args.warmups, models=[], node=not args.no_node, pages=False, timeout_s=600))
-        if (site / "ort" / "tower.onnx").is_file():
-            report["results"].insert(0, run_ort(site, args.runs, args.warmups))
+        results = []
+        for round_ in range(max(1, args.rounds)):
+            if (site / "ort" / "tower.onnx").is_file():
+                results.append({**run_ort(site, args.runs, args.warmups), "round": round_ + 1})
+            report = bench.run(bench.BenchSettings(
+                site=site, backends=[b.strip() for b in args.backends.split(",")], runs=args.runs,
+                warmups=args.warmups, models=[], node=not args.no_node and round_ == 0, pages=False,
+                timeout_s=600))
+            results += [{**r, "round": round_ + 1} for r in report["results"]]
+        report["results"] = results
         shutil.rmtree(site, ignore_errors=True)
     m = report["machine"]
     print(f"machine: {m['nproc']} CPUs, {m['cpu']}; {m['chromium']}; node {m['node']}; load average {m['load']}")
     print(f"command: python benchmarks/lit_text_tower.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     print()
     print(bench.format_table(report["results"]))
-    rows = {r["model"]: r for r in report["results"] if r.get("runtime") == "chromium" and "error" not in r}
+    rows = pooled([r for r in report["results"] if r.get("runtime") == "chromium" and "error" not in r])
     ort = rows.get("onnx/lit-ti-float32")
-    print("\ntargets (issue 8), this run:")
+    print(f"\ntargets (issue 8), this run ({max(1, args.rounds)} round(s), runs pooled, load = median of rounds):")
     for model, r in sorted(rows.items()):
         if model.startswith("lit/") and r["backend"] == "wasm":
             versus = (f"ONNX Runtime Web {ort['medianMs']:.1f} ms in this run" if ort else
