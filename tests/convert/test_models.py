@@ -227,20 +227,27 @@ def test_low_precision_params_are_stored_as_float32(outcomes):
         assert any("cast to 32-bit" in w for w in outcomes[name].result.warnings)
 
 
-def test_float64_params_and_inputs_cast_with_one_warning(tmp_path):
+def test_64_bit_params_and_inputs_cast_with_one_warning(tmp_path):
     from builders.convert import convert_jax, verify
 
     dense = nn.Dense(2)
-    v64 = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), fast_init(dense, np.ones((1, 3), F32)))
+    params = {"dense": jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64),
+                                              fast_init(dense, np.ones((1, 3), F32))),
+              "offset": np.array([1, -2], np.int64)}
+
+    def fn(p, x, n):
+        return dense.apply(p["dense"], x) + p["offset"] * n
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        convert_jax(lambda v, x: dense.apply(v, x), v64, input_signatures=[((None, 3), np.float64)],
-                    polymorphic_shapes=["(b, 3)"], model_dir=tmp_path / "m")
+        convert_jax(fn, params, input_signatures=[((None, 3), np.float64), ((), np.int64)],
+                    polymorphic_shapes=["(b, 3)", None], model_dir=tmp_path / "m")
     cast_warnings = [w for w in caught if "32-bit" in str(w.message)]
     assert len(cast_warnings) == 1, [str(w.message) for w in caught]
-    assert "params/kernel (float64)" in str(cast_warnings[0].message)
+    message = str(cast_warnings[0].message)
+    assert "dense/params/kernel (float64)" in message and "offset (int64)" in message
     x64 = np.arange(6, dtype=np.float64).reshape(2, 3) / 7
-    report = verify(tmp_path / "m", lambda v, x: dense.apply(v, x), v64, [x64], atol=1e-5)
+    report = verify(tmp_path / "m", fn, params, [x64, np.int64(3)], atol=1e-5)
     assert report.ok, report.summary()
 
 
