@@ -45,7 +45,10 @@ def page_files(page: Page, assets: dict[str, str], site: SiteSettings, wasm: lis
 
 def build_manifest(staging: Path, pages: list[Page], assets: dict[str, str], site: SiteSettings) -> dict:
     """{"version", "pages": {html path: [urls]}} for every demo page and the index."""
-    wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm"))
+    # The threaded WASM build needs cross-origin isolation, which GitHub Pages cannot give,
+    # so pages never fetch it (see site_src/common/backend.ts): do not precache it.
+    wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm")
+                  if "threaded" not in p.name)
     manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", assets["css"]}
                                                            | ({assets[REGISTER_ENTRY[0]]}
                                                               if REGISTER_ENTRY[0] in assets else set()))}
