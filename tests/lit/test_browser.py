@@ -190,10 +190,12 @@ def test_data_can_come_from_another_origin(built_site, site_server, browser, tmp
         data_server.shutdown()
 
 
-def test_example_prompts_work_without_the_text_encoder(site_server, browser_page):
+def test_example_prompts_work_without_the_text_encoder(site_server, browser):
     """With the TF.js model unreachable, known prompts still use the precomputed embeddings,
     new prompts get a 'not ready' warning and the load failure is reported."""
-    page = browser_page
+    # Service workers are blocked: requests they make are invisible to page.route.
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
     page.route("**/tfjs/model.json", lambda route: route.abort())
     page.goto(site_server + "lit/index.html")
     page.get_by_test_id("message").filter(has_text="Could not load the 'tiny' model").wait_for()
@@ -205,3 +207,4 @@ def test_example_prompts_work_without_the_text_encoder(site_server, browser_page
     card.get_by_test_id("compute").click()
     page.get_by_test_id("message").filter(has_text="text encoder is not ready yet").wait_for()
     assert card.get_by_test_id("probability").first.text_content() == ""
+    context.close()
