@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from jax._src import source_info_util
 
+from .dtypes import tf_enum
 from .errors import ConversionError, UnsupportedPrimitiveError
 from .graph import Sym, is_static_dim
 from .lowering import INLINED_PRIMITIVES, LOWERINGS
@@ -17,6 +18,7 @@ from .lowering.common import LoweringContext
 # Folding may not blow up a small constant into a big one (a broadcast of a bias to
 # the batch size, an iota): such results stay in the graph and are computed at run time.
 FOLD_GROWTH_LIMIT = 4096
+MAX_SCAN_UNROLL = 1024  # steps of a lax.scan unrolled into the graph
 NAME_PRESERVING = {"reshape", "broadcast_in_dim", "squeeze", "expand_dims", "convert_element_type",
                    "transpose", "copy", "copy_p"}
 
@@ -122,6 +124,10 @@ class Interpreter:
             folded = self._fold(eqn, invals)
             if folded is not None:
                 return folded
+        if name == "scan":
+            return self._unroll_scan(eqn, invals)
+        if name == "cond":
+            return self._cond(eqn, invals)
         lowering = LOWERINGS.get(name)
         if lowering is None:
             raise UnsupportedPrimitiveError(name, [_fmt_aval(v.aval) for v in eqn.invars],
@@ -139,6 +145,65 @@ class Interpreter:
         for k, out in enumerate(outs):
             if isinstance(out, Sym):
                 self.origins.setdefault(out.ref, (tuple(self._path), k, name, source_line(eqn)))
+        return outs
+
+    # ---- control flow without control-flow nodes ------------------------------------------------
+    def _unroll_scan(self, eqn, invals: list[Value]) -> list[Value]:
+        """`lax.scan` (also `fori_loop` with static bounds) unrolled step by step, so the graph
+        stays free of loops and `execute` synchronous."""
+        p = eqn.params
+        length = int(p["length"])
+        if length > MAX_SCAN_UNROLL or length < 1:
+            raise UnsupportedPrimitiveError(
+                "scan", [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn),
+                hint=f"Scans are unrolled into the graph; this one has {length} steps (supported: 1 to "
+                     f"{MAX_SCAN_UNROLL}). Shorten it or move the loop out of the converted function.")
+        body = p["jaxpr"]
+        n_consts, n_carry = int(p["num_consts"]), int(p["num_carry"])
+        consts, carry, xs = invals[:n_consts], invals[n_consts:n_consts + n_carry], invals[n_consts + n_carry:]
+        steps: dict[int, list[Value]] = {}
+        for t in (reversed(range(length)) if p["reverse"] else range(length)):
+            outs = self.run(body.jaxpr, list(body.consts), [*consts, *carry, *[self._step(x, t) for x in xs]])
+            carry, steps[t] = outs[:n_carry], outs[n_carry:]
+        ys = [self._stack([steps[t][j] for t in range(length)], var.aval)
+              for j, var in enumerate(eqn.outvars[n_carry:])]
+        return [*carry, *ys]
+
+    def _step(self, x: Value, t: int) -> Value:
+        if isinstance(x, Concrete):
+            return Concrete(x.value[t], x.name)
+        rank = x.rank
+        others = ((1 << rank) - 1) & ~1
+        return self.ctx.strided_slice(x, [t] + [0] * (rank - 1), [t + 1] + [0] * (rank - 1), shape=x.shape[1:],
+                                      begin_mask=others, end_mask=others, shrink_axis_mask=1)
+
+    def _stack(self, values: list[Value], aval) -> Value:
+        if all(isinstance(v, Concrete) for v in values):
+            return Concrete(np.stack([v.value for v in values]), values[0].name)
+        syms = [self.materialize(v) for v in values]
+        return self.ctx.graph.op("Pack", syms, {"axis": {"i": "0"}, "N": {"i": str(len(syms))}},
+                                 shape=tuple(aval.shape), dtype=syms[0].dtype)
+
+    def _cond(self, eqn, invals: list[Value]) -> list[Value]:
+        """`lax.cond` / `lax.switch`: the taken branch when the index is known at conversion
+        time, else every branch and a select on the index (branches are pure)."""
+        index, operands = invals[0], invals[1:]
+        branches = eqn.params["branches"]
+        if isinstance(index, Concrete):
+            k = min(max(int(index.value), 0), len(branches) - 1)
+            return self.run(branches[k].jaxpr, list(branches[k].consts), operands)
+        results = [self.run(b.jaxpr, list(b.consts), operands) for b in branches]
+        g = self.ctx.graph
+        idx = self.ctx.cast(self.materialize(index), np.int32)
+        outs: list[Value] = []
+        for j, var in enumerate(eqn.outvars):
+            cases = [self.materialize(r[j]) for r in results]
+            out = cases[-1]
+            for i in range(len(cases) - 2, -1, -1):  # index <= i picks branch i (XLA clamps the index)
+                pick = g.op("LessEqual", [idx, self.ctx.scalar(i, np.int32)], shape=(), dtype=np.bool_)
+                out = g.op("SelectV2", [pick, cases[i], out], {"T": {"type": tf_enum(var.aval.dtype)}},
+                           shape=tuple(var.aval.shape), dtype=var.aval.dtype)
+            outs.append(out)
         return outs
 
     def _foldable(self, eqn, invals: list[Value]) -> bool:

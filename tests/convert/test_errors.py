@@ -64,7 +64,7 @@ def test_supported_primitives_lists_the_new_lowerings():
     prims = set(supported_primitives())
     for name in ("conv_general_dilated", "reduce_window_sum", "reduce_window_max", "gather", "dynamic_slice",
                  "dynamic_update_slice", "pad", "rev", "cumsum", "cummax", "sort", "top_k", "split", "erf_inv",
-                 "cbrt", "dot_general", "argmax", "select_n", "clamp", "iota"):
+                 "cbrt", "dot_general", "argmax", "select_n", "clamp", "iota", "scan", "cond"):
         assert name in prims, name
 
 
@@ -103,3 +103,18 @@ def test_tracing_failure_is_a_conversion_error(tmp_path):
 
     with pytest.raises(ConversionError, match="tracing the function"):
         convert_jax(shape_bug, {}, input_signatures=[((2, 3), np.float32)], model_dir=tmp_path / "m")
+
+
+def test_while_loop_and_long_scan_are_explained(tmp_path):
+    def loop(params, x):
+        return lax.while_loop(lambda c: c.sum() < 100.0, lambda c: c * 2.0, x)
+
+    with pytest.raises(UnsupportedPrimitiveError) as info:
+        convert_jax(loop, {}, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "w")
+    assert info.value.primitive == "while"
+
+    def long_scan(params, x):
+        return lax.scan(lambda c, _: (c + 1.0, None), x, None, length=5000)[0]
+
+    with pytest.raises(UnsupportedPrimitiveError, match="5000 steps"):
+        convert_jax(long_scan, {}, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "s")

@@ -219,7 +219,29 @@ def dot_cases():
     ]
 
 
-ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases() + dot_cases()
+def control_flow_cases():
+    """scan is unrolled, cond becomes a select: no control-flow nodes in the graph."""
+    xs = normal((4, 2, 3), 61)
+    c0 = normal((2, 3), 62)
+    v = normal((3,), 63)
+
+    def rnn(p, c, xs):
+        return lax.scan(lambda c, x: (jnp.tanh(c @ p["w"] + x), c.sum(axis=-1)), c, xs)
+
+    return [
+        Case("scan_rnn_poly", rnn, {"w": normal((3, 3), 64) * 0.5}, [((None, 3), F32), ((4, None, 3), F32)],
+             [[c0, xs], [c0[:1], xs[:, :1]]], polymorphic_shapes=["(b, 3)", "(4, b, 3)"]),
+        static("scan_reverse", lambda x: lax.cumsum(x, 0) + lax.scan(lambda c, x: (c + x, c * x), 0.0, x[:, 0],
+                                                                        reverse=True)[1][:, None], xs[:, 0]),
+        static("fori_loop", lambda x: lax.fori_loop(0, 5, lambda i, c: c * 0.9 + i, x), v),
+        Case("cond_on_input", lambda p, a, x: lax.cond(a > 0, lambda x: x * 2, lambda x: jnp.sin(x) - 1, x), {},
+             [((), F32), ((3,), F32)], [[np.float32(1.5), v], [np.float32(-2.0), v]]),
+        Case("switch_clamped_index", lambda p, i, x: lax.switch(i, [lambda x: x * 2, jnp.cos, jnp.exp], x), {},
+             [((), I32), ((3,), F32)], [[np.int32(1), v], [np.int32(7), v], [np.int32(-3), v]]),
+    ]
+
+
+ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases() + dot_cases() + control_flow_cases()
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +264,9 @@ def test_convolutions_use_native_kernels(outcomes):
 
 def test_embedding_uses_gatherv2(outcomes):
     assert outcomes["embed_lookup_poly"].result.op_counts.get("GatherV2") == 1
+
+
+def test_control_flow_leaves_no_control_flow_nodes(outcomes):
+    for name in ("scan_rnn_poly", "fori_loop", "cond_on_input", "switch_clamped_index"):
+        ops = set(outcomes[name].result.op_counts)
+        assert not ops & {"Switch", "Merge", "Enter", "Exit", "LoopCond", "While", "If", "StatelessWhile"}, ops

@@ -28,9 +28,13 @@ def register(*names: str) -> Callable:
     return decorate
 
 
+# Control flow the interpreter expands itself: scan is unrolled, cond becomes a select.
+EXPANDED_PRIMITIVES = ("scan", "cond")
+
+
 def supported_primitives() -> list[str]:
-    """Every primitive the converter can lower or inline, sorted."""
-    return sorted(set(LOWERINGS) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
+    """Every primitive the converter can lower, inline or expand, sorted."""
+    return sorted(set(LOWERINGS) | set(EXPANDED_PRIMITIVES) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
 
 
 from . import conv, elementwise, indexing, linalg, reductions, shape_ops, special, windows  # noqa: E402,F401  (registration)  # noqa: E402,F401  (registration)
