@@ -64,7 +64,8 @@ def test_supported_primitives_lists_the_new_lowerings():
     prims = set(supported_primitives())
     for name in ("conv_general_dilated", "reduce_window_sum", "reduce_window_max", "gather", "dynamic_slice",
                  "dynamic_update_slice", "pad", "rev", "cumsum", "cummax", "sort", "top_k", "split", "erf_inv",
-                 "cbrt", "dot_general", "argmax", "select_n", "clamp", "iota", "scan", "cond"):
+                 "cbrt", "dot_general", "argmax", "select_n", "clamp", "iota", "scan", "cond",
+                 "scatter", "scatter-add"):
         assert name in prims, name
 
 

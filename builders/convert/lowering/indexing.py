@@ -378,3 +378,77 @@ def _is_iota(value: np.ndarray | None, axis: int) -> bool:
     view[axis] = value.shape[axis]
     iota = np.arange(value.shape[axis]).reshape(view)
     return bool(np.array_equal(value, np.broadcast_to(iota, value.shape)))
+
+
+@register("scatter", "scatter-add", "scatter_add")
+def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates: Sym):
+    """`x.at[idx].set(v)` / `.add(v)` where each indexed axis takes one element, via ScatterNd.
+
+    Out-of-range indices are dropped (FILL_OR_DROP, jax's default): they are clamped and their
+    updates masked to zero. For `set`, duplicate indices write their sum (XLA leaves the
+    winner unspecified).
+    """
+    p = eqn.params
+    dn = p["dimension_numbers"]
+    window_dims = [int(d) for d in dn.update_window_dims]
+    inserted = [int(d) for d in dn.inserted_window_dims]
+    index_map = [int(d) for d in dn.scatter_dims_to_operand_dims]
+    if tuple(getattr(dn, "operand_batching_dims", ())) or sorted(inserted) != sorted(index_map):
+        raise NotImplementedError("scatter with batching dims or windows along the indexed axes")
+    if p.get("update_jaxpr") is not None and eqn.primitive.name == "scatter":
+        raise NotImplementedError("scatter with a custom combiner")
+    aval = out_aval(eqn)
+    g = ctx.graph
+    rest = [d for d in range(operand.rank) if d not in index_map]
+    if len(window_dims) != len(rest) or not all(
+            dims_equal(updates.shape[w], operand.shape[d]) for w, d in zip(window_dims, rest)):
+        raise NotImplementedError("scatter of partial windows")
+    if indices.dtype != np.int32:
+        indices = ctx.cast(indices, np.int32)
+    k = len(index_map)
+    # Operand with the indexed axes first; updates as [scatter dims..., window dims...].
+    xt = ctx.transpose(operand, index_map + rest)
+    scatter_axes = [a for a in range(updates.rank) if a not in window_dims]
+    ut = ctx.transpose(updates, scatter_axes + window_dims)
+    if ut.dtype != xt.dtype:
+        ut = ctx.cast(ut, xt.dtype)
+    value_dtype = xt.dtype if xt.dtype != np.bool_ else np.dtype(np.int32)
+    if ut.dtype != value_dtype:
+        ut = ctx.cast(ut, value_dtype)
+    if indices.rank == 1:  # one update: TF.js' ScatterNd wants a leading batch axis
+        indices = ctx.reshape(indices, [1, k])
+        ut = ctx.expand_dims(ut, 0)
+    upper = _dims_vector(ctx, [operand.shape[d] for d in index_map], [1] * k)
+    zero = ctx.scalar(0, np.int32)
+    ge = g.op("GreaterEqual", [indices, zero], shape=indices.shape, dtype=np.bool_)
+    le = g.op("LessEqual", [indices, upper], shape=indices.shape, dtype=np.bool_)
+    ok = g.op("LogicalAnd", [ge, le], shape=indices.shape, dtype=np.bool_, typed=False)
+    batch_shape = list(indices.shape[:-1])
+    valid = g.op("All", [ok, g.const_array(np.int32(indices.rank - 1), name="axis")],
+                 {"keep_dims": attr_bool(False), "Tidx": attr_type(np.int32)},
+                 shape=batch_shape, dtype=np.bool_, typed=False)
+    clamped = g.op("Minimum", [g.op("Maximum", [indices, zero], shape=indices.shape, dtype=np.int32), upper],
+                   shape=indices.shape, dtype=np.int32)
+    weight = ctx.cast(valid, value_dtype)
+    for _ in rest:
+        weight = ctx.expand_dims(weight, weight.rank)
+    masked = g.op("Mul", [ut, weight], shape=ut.shape, dtype=value_dtype)
+    shape_t = g.shape_tensor(list(xt.shape))
+
+    def scatter_nd(values: Sym) -> Sym:
+        return g.op("ScatterNd", [clamped, values, shape_t], {"T": attr_type(values.dtype),
+                                                               "Tindices": attr_type(np.int32)},
+                    shape=xt.shape, dtype=values.dtype, typed=False)
+
+    if eqn.primitive.name in ("scatter-add", "scatter_add"):
+        base = ctx.cast(xt, value_dtype)
+        out = ctx.cast(g.op("AddV2", [base, scatter_nd(masked)], shape=xt.shape, dtype=value_dtype), xt.dtype)
+    else:
+        ones = g.op("OnesLike", [ut], shape=ut.shape, dtype=value_dtype)
+        hits = scatter_nd(g.op("Mul", [ones, weight], shape=ut.shape, dtype=value_dtype))
+        written = g.op("Greater", [hits, ctx.scalar(0, value_dtype)], shape=xt.shape, dtype=np.bool_)
+        out = g.op("SelectV2", [written, ctx.cast(scatter_nd(masked), xt.dtype), xt], {"T": attr_type(xt.dtype)},
+                   shape=xt.shape, dtype=xt.dtype)
+    order = index_map + rest
+    out = ctx.transpose(out, [order.index(d) for d in range(operand.rank)])
+    return [Sym(out.ref, tuple(aval.shape), out.dtype)]
