@@ -52,3 +52,14 @@ def test_no_divergence_when_the_lowering_is_right(tmp_path):
     variables = model.init(jax.random.PRNGKey(0), jnp.ones((1, 4)))
     x = np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)
     assert find_divergence(lambda v, x: model.apply(v, x), variables, [x]) is None
+
+
+def test_polymorphic_only_mismatch_points_at_shape_computations(tmp_path, monkeypatch):
+    fn = lambda p, x: jnp.mean(x, axis=0)  # noqa: E731  (divides by the symbolic batch size)
+    monkeypatch.setitem(LOWERINGS, "dim_as_value", lambda ctx, eqn: [ctx.scalar(1, np.int32)])
+    convert_jax(fn, {}, input_signatures=[((None, 3), np.float32)], polymorphic_shapes=["(b, 3)"],
+                model_dir=tmp_path / "m")
+    monkeypatch.undo()
+    report = verify(tmp_path / "m", fn, {}, [np.ones((4, 3), np.float32)])
+    assert not report.ok
+    assert "polymorphic graph" in report.divergence
