@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import flax.linen as nn
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -115,11 +114,7 @@ class TextTransformer(nn.Module):
                          (1, c.max_len, c.width))
         x = x + pos
         x = Encoder(c.depth, c.mlp_dim, c.num_heads, name="Encoder_0")(x)
-        # pool_type "last": x[:, -1, :], written as a product with a one-hot row because the
-        # converter currently mis-shapes x[:, -1, :] when the batch is polymorphic (it keeps
-        # the sliced axis). Exact: every other position is multiplied by 0.
-        last = jax.nn.one_hot(c.max_len - 1, c.max_len, dtype=x.dtype)
-        x = jnp.einsum("bld,l->bd", x, last)
+        x = x[:, -1, :]  # pool_type "last"
         return nn.Dense(c.out_dim, name="head")(x)
 
 
