@@ -216,6 +216,8 @@ def dot_cases():
         static("dot_batch_last", lambda x, y: dg(x, y, (((0,), (1,)), ((2,), (2,)))), normal((4, 2, 3), 47),
                normal((5, 4, 3), 48)),
         static("dot_vector", lambda x, y: (jnp.dot(x[0, 0], y[:, 0, 0]), jnp.outer(x[0, 0], y[0, 0])), a, b),
+        Case("dot_tied_weights", lambda p, x: jnp.dot(x, p["emb"].T), {"emb": normal((50, 8), 53)},
+             [((None, 8), F32)], [[normal((3, 8), 54)]], polymorphic_shapes=["(b, 8)"]),
         static("dot_int", lambda x, y: jnp.matmul(x, y), np.arange(6, dtype=I32).reshape(2, 3),
                np.arange(12, dtype=I32).reshape(3, 4)),
         Case("dot_attention_b_t", lambda p, q, k: jax.nn.softmax(jnp.einsum("bqhd,bkhd->bhqk", q, k), axis=-1),
@@ -277,3 +279,13 @@ def test_control_flow_leaves_no_control_flow_nodes(outcomes):
     for name in ("scan_rnn_poly", "fori_loop", "cond_on_input", "switch_clamped_index"):
         ops = set(outcomes[name].result.op_counts)
         assert not ops & {"Switch", "Merge", "Enter", "Exit", "LoopCond", "While", "If", "StatelessWhile"}, ops
+
+
+def test_constant_weights_are_stored_untransposed(outcomes):
+    """x @ W.T keeps W as [in, out] in the model: TF.js' WASM MatMul is ~10x slower with transpose_b."""
+    import json
+
+    model = json.loads((outcomes["dot_tied_weights"].result.model_dir / "model.json").read_text())
+    (matmul,) = [n for n in model["modelTopology"]["node"] if n["op"] in ("MatMul", "_FusedMatMul")]
+    assert not matmul["attr"].get("transpose_b", {}).get("b", False)
+    assert [w["shape"] for w in model["weightsManifest"][0]["weights"] if w["name"] == matmul["input"][1]] == [[8, 50]]
