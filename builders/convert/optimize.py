@@ -387,10 +387,17 @@ def fuse_bias_activation(graph: GraphBuilder, keep: set[str]) -> int:
             activation = None
         last = activation[1][-1] if activation else nxt.name
 
-        bias_sym = graph.const(f"{name}/bias", bias.reshape(channels))
+        # The bias keeps its parameter name (e.g. `params/Dense_0/bias`): weights stay findable by name.
+        bias_node = bias_ref.split(":")[0]
+        if len(users[bias_node]) == 1 and bias_node not in keep:
+            graph.weights[bias_node] = bias.reshape(channels)
+            graph.nodes[bias_node].attrs["value"]["tensor"]["tensorShape"] = tensor_shape((channels,))
+            fused_bias_ref = bias_node
+        else:
+            fused_bias_ref = graph.const(bias_node, bias.reshape(channels)).ref
         ops = ["BiasAdd"] + ([activation[0]] if activation else [])
         node.op = FUSABLE[node.op]
-        node.inputs = [*node.inputs, bias_sym.ref]
+        node.inputs = [*node.inputs, fused_bias_ref]
         node.attrs.update({
             "num_args": attr_int(1),
             "fused_ops": {"list": {"s": [_b64(o) for o in ops]}},

@@ -290,3 +290,14 @@ def test_models_are_fused(outcomes):
 def test_transposed_kernel_is_folded_at_conversion(outcomes):
     ops = outcomes["conv_transpose"].result.op_counts
     assert "Conv2DBackpropInput" in ops and not {"ReverseV2", "Transpose"} & set(ops)
+
+
+def test_fused_bias_keeps_its_parameter_name(outcomes):
+    """Weights stay findable by their params-tree path after fusion (server-side code reads them by name)."""
+    import json
+
+    model = json.loads((outcomes["dense"].result.model_dir / "model.json").read_text())
+    ((node, _),) = _fused_nodes(outcomes["dense"], "_FusedMatMul")
+    weight_names = [w["name"] for w in model["weightsManifest"][0]["weights"]]
+    assert node["input"][2].endswith("bias") and node["input"][2] in weight_names
+    assert not any("MatMul/bias" in name for name in weight_names)
