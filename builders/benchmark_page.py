@@ -97,6 +97,7 @@ def discover_benchmarks(page: Page) -> list[dict[str, Any]]:
             spec = {"page": page.name, **entry}
             spec.setdefault("id", f"{page.name}/{spec['name']}")
             spec.setdefault("note", _describe(spec["inputs"]))
+            spec.setdefault("weight_label", "")  # declared entries may not know their weight size
             specs.append(spec)
         return specs
     for site_path, source in sorted(page.files.items()):
