@@ -33,6 +33,15 @@ def hash_files(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of one file's bytes (for pinned downloads)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def hash_code(*modules: ModuleType) -> str:
     """SHA-256 of the source files of `modules` (a package includes all its .py files)."""
     files: list[Path] = []

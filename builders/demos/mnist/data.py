@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...cache import sha256_file
 from ...errors import BuildError
 
 IMAGE_SIZE = 28
@@ -262,7 +263,7 @@ def download_idx(base_url: str, sha256: Mapping[str, str], cache_dir: Path, gzip
     folder.mkdir(parents=True, exist_ok=True)
     for name, digest in wanted.items():
         target = folder / name
-        if target.is_file() and _sha256_file(target) == digest:
+        if target.is_file() and sha256_file(target) == digest:
             continue
         url = base_url.rstrip("/") + "/" + name
         try:
@@ -282,12 +283,6 @@ def download_idx(base_url: str, sha256: Mapping[str, str], cache_dir: Path, gzip
     return folder
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_dataset(source: str, sha256: Mapping[str, str] | None = None, *, gzipped: bool = True,

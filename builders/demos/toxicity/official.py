@@ -9,7 +9,6 @@ checked against the SHA-256 digests pinned in `site.toml`, cached, and published
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import urllib.error
@@ -17,6 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from ...cache import sha256_file
 from ...errors import BuildError
 
 MODEL_DIR = "model"
@@ -48,12 +48,6 @@ def _is_digest(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _download(url: str, dest: Path, timeout: float) -> None:
@@ -112,7 +106,7 @@ def fetch_official(out: Path, *, model_url: str, vocab_url: str, local_dir: str,
     obtain(VOCAB_FILE, out / VOCAB_FILE)
 
     files = {p.name: p for p in [*model_dir.iterdir(), out / VOCAB_FILE]}
-    digests = {name: _sha256(path) for name, path in sorted(files.items())}
+    digests = {name: sha256_file(path) for name, path in sorted(files.items())}
     mismatched = [f"{name}: expected {want}, got {digests.get(name, 'no such file')}"
                   for name, want in pinned.items() if digests.get(name) != want]
     if mismatched:
