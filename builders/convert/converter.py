@@ -35,6 +35,8 @@ class ConversionResult:
     node_count: int
     op_counts: dict[str, int]
     weight_bytes: int
+    # bytes the weights would take unquantised (equal to weight_bytes without quantization)
+    unquantized_weight_bytes: int = 0
     warnings: list[str] = field(default_factory=list)
     # node name -> (jaxpr equation path, output index, primitive, source line), for diagnostics
     node_origins: dict[str, tuple] = field(default_factory=dict)
@@ -147,9 +149,11 @@ def convert_jax(
     )
     op_counts = collections.Counter(n["op"] for n in model["modelTopology"]["node"])
     weight_bytes = sum((Path(model_dir) / p).stat().st_size for p in model["weightsManifest"][0]["paths"])
+    unquantized = sum(int(np.prod(w["shape"], dtype=np.int64)) * (1 if w["dtype"] == "bool" else 4)
+                      for w in model["weightsManifest"][0]["weights"])
     return ConversionResult(
         model_dir=Path(model_dir), inputs=specs, output_names=[n for n, _ in output_pairs],
         node_count=len(model["modelTopology"]["node"]), op_counts=dict(sorted(op_counts.items())),
-        weight_bytes=weight_bytes, warnings=notes,
+        weight_bytes=weight_bytes, unquantized_weight_bytes=unquantized, warnings=notes,
         node_origins={ref: origin for ref, origin in interpreter.origins.items() if ref.split(":")[0] in graph.nodes},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,9 @@ class VerificationReport:
     rtol: float = 0.0
     # On a mismatch: the first graph node that disagrees with JAX, and the JAX line behind it.
     divergence: str | None = None
+    # Stored weight bytes and what they would take as float32: quantisation's saving.
+    weight_bytes: int = 0
+    float32_weight_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -50,6 +54,10 @@ class VerificationReport:
         parts = [f"{o.name} max |err| {o.max_abs_error:.3g} (rel {o.max_rel_error:.3g})" + (
             "" if o.ok else f" FAIL: {o.message}") for o in self.outputs]
         text = f"{self.model_dir}: " + "; ".join(parts)
+        if self.weight_bytes < self.float32_weight_bytes:
+            saved = 1 - self.weight_bytes / self.float32_weight_bytes
+            text += (f"; weights {self.weight_bytes} bytes, {saved:.0%} smaller than float32 "
+                     f"({self.float32_weight_bytes} bytes)")
         return text + (f"; {self.divergence}" if self.divergence else "")
 
 
@@ -92,6 +100,17 @@ def jax_outputs(apply_fn: Callable, params: Any, inputs: Sequence[Any]) -> list[
     return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(out)]
 
 
+def weight_sizes(model_dir: Path) -> tuple[int, int]:
+    """(bytes of the weight shards, bytes the same weights take unquantised)."""
+    model = json.loads((model_dir / "model.json").read_text())
+    stored = float32 = 0
+    for group in model["weightsManifest"]:
+        stored += sum((model_dir / p).stat().st_size for p in group["paths"])
+        float32 += sum(int(np.prod(w["shape"], dtype=np.int64)) * (1 if w["dtype"] == "bool" else 4)
+                       for w in group["weights"])
+    return stored, float32
+
+
 def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[VerificationReport]:
     """Verify several models in one Node process; see `verify`."""
     jobs, expected_all = [], []
@@ -106,6 +125,7 @@ def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[Verif
     reports = []
     for case, result, (names, expected) in zip(cases, results, expected_all):
         report = VerificationReport(Path(case.model_dir), atol=case.atol, rtol=case.rtol)
+        report.weight_bytes, report.float32_weight_bytes = weight_sizes(Path(case.model_dir))
         if result.error is not None:
             report.error = result.error
         elif len(result.outputs) != len(expected):
