@@ -83,6 +83,7 @@ def convert_jax(
     model_dir: str | os.PathLike,
     polymorphic_shapes: Sequence[str | None] | str | None = None,
     input_names: Sequence[str] | None = None,
+    backend: str = "jax",
     **options: Any,
 ) -> ConversionResult:
     """Convert `apply_fn(params, *inputs)` into a TF.js graph model in `model_dir`.
@@ -95,8 +96,21 @@ def convert_jax(
     `fold_constants` (default True), `fuse` (fuse bias/activation into MatMul and
     convolutions, default True), `metadata` (dict stored in model.json).
 
+    `backend="tfjs"` delegates to the official converter
+    (`tensorflowjs.converters.jax_conversion.convert_jax`) for comparison; it needs
+    the legacy virtualenv of requirements-legacy.txt and raises `ConversionError`
+    saying how to create it when `tensorflowjs` cannot be imported.
+
     Raises `SignatureError`, `UnsupportedPrimitiveError` or `ConversionError`.
     """
+    if backend == "tfjs":
+        from .official import convert_with_official
+
+        return convert_with_official(apply_fn, params, input_signatures=input_signatures, model_dir=model_dir,
+                                     polymorphic_shapes=polymorphic_shapes, input_names=input_names,
+                                     options=options)
+    if backend != "jax":
+        raise ConversionError(f"backend must be 'jax' (this converter) or 'tfjs' (the official one), got {backend!r}")
     unknown = sorted(set(options) - set(KNOWN_OPTIONS))
     if unknown:
         raise ConversionError(f"unknown option(s) {', '.join(unknown)}; known options: {', '.join(KNOWN_OPTIONS)}")

@@ -49,7 +49,17 @@ async function runJob(job) {
   for (const spec of job.inputs) feeds[spec.name] = readInput(spec);
   const names = job.outputs;
   const t0 = performance.now();
-  let outs = model.execute(feeds, names);
+  let outs;
+  let usedAsync = false;
+  try {
+    outs = model.execute(feeds, names);
+  } catch (err) {
+    // Control flow (Switch/Merge, as the official converter emits for polymorphic
+    // shapes) only runs through executeAsync; our own models never need it.
+    if (!/dynamic op|executeAsync/.test(String(err && err.message))) throw err;
+    outs = await model.executeAsync(feeds, names);
+    usedAsync = true;
+  }
   if (!Array.isArray(outs)) outs = [outs];
   const results = [];
   for (let i = 0; i < outs.length; i++) {
@@ -63,7 +73,7 @@ async function runJob(job) {
   const ms = performance.now() - t0;
   tf.dispose([...outs, ...Object.values(feeds)]);
   model.dispose();
-  return {ok: true, outputs: results, ms};
+  return {ok: true, outputs: results, ms, async: usedAsync};
 }
 
 async function main() {
