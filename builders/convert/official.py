@@ -33,6 +33,10 @@ _QUANTIZATION = ("float16", "uint8", "uint16")  # all weights; the official map 
 
 
 def _import_official() -> Any:
+    # tensorflow_decision_forests (imported by tensorflowjs) imports IPython to print a welcome
+    # banner whenever stdout is not a terminal (pytest, subprocess pipes); IPython is not a dependency.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's CUDA-probing noise on stderr
     try:
         from tensorflowjs.converters import jax_conversion
     except Exception as exc:  # ImportError, or TF failing to load against this numpy/jax
@@ -58,7 +62,9 @@ def _tensor_spec(sig: Any, index: int) -> Any:
 
 
 def _converter_kwargs(options: dict[str, Any]) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
+    # jax2tf checks symbolic shapes with tf.debugging.assert_equal; TF.js has no `Assert` kernel, so
+    # without stripping debug ops every polymorphic model fails with "Unsupported Ops ...: Assert".
+    kwargs: dict[str, Any] = {"strip_debug_ops": True}
     for key, value in options.items():
         if key == "quantization" and value is not None:
             if value not in _QUANTIZATION:
