@@ -98,8 +98,11 @@ def test_threshold_and_labels_are_adjustable(browser_page, site_server):
     assert tid(page, "snackbar").is_visible()
 
 
-def test_submission_waits_for_the_model(browser_page, site_server):
-    page = browser_page
+def test_submission_waits_for_the_model(browser, site_server):
+    # Service workers are blocked: requests they make are invisible to page.route.
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
     held = []
     page.route("**/data/models/toxicity/model.json", lambda route: held.append(route))
     page.goto(site_server + "toxicity/index.html")
@@ -109,7 +112,10 @@ def test_submission_waits_for_the_model(browser_page, site_server):
     tid(page, "message-input").press("Control+Enter")
     tid(page, "name-input").press("Enter")  # implicit submission must not bypass the check
     assert texts(page) == []
-    page.wait_for_timeout(200)
+    for _ in range(300):  # backend start-up comes first; it is slow on a busy machine
+        if held:
+            break
+        page.wait_for_timeout(100)
     assert held, "the page never requested the model"
     held[0].continue_()
     tid(page, "submit").and_(page.locator(":enabled")).wait_for()
@@ -118,6 +124,7 @@ def test_submission_waits_for_the_model(browser_page, site_server):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"submit\"]').disabled")
     assert texts(page) == []
     assert tid(page, "snackbar").is_visible()
+    context.close()
 
 
 def test_browser_probabilities_match_predict_prob(browser_page, site_server):
