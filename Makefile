@@ -33,6 +33,7 @@ chromium:
 
 lint: setup
 	$(PY) -m ruff check builders tests benchmarks
+	npm run --silent typecheck
 
 test: setup chromium lint
 	node site_src/run_tests.mjs

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {loadModel} from '../common/model';
+import {warmUp} from '../common/warmup';
 import {canonicalizePrompt, embeddingRow, parseEmbeddings, promptList} from './formats';
 import type {Embeddings, ImageInfo, ModelDef, TokenizerSpec, Vocabulary} from './formats';
 import {dot, softmax} from './math';
@@ -128,11 +129,11 @@ export class Model {
     this.def = def;
     progress(0.1, 'text encoder');
     const graph = await loadModel(this.url('tfjs/model.json'), (f) => progress(0.1 + 0.85 * f, 'text encoder'));
-    // Warm up (compiles kernels) so the first Compute is fast.
-    tf.tidy(() => {
-      const out = graph.execute(tf.zeros([1, def.max_len], 'int32')) as tf.Tensor;
-      out.dataSync();
-    });
+    // Warm up with the article's batch (5 prompts) so WebGL compiles the shaders for that shape
+    // before the first Compute, as the original demo does.
+    const tokens = tf.zeros([5, def.max_len], 'int32');
+    await warmUp(graph, {[graph.inputs[0].name]: tokens});
+    tokens.dispose();
     this.graph = graph;
     progress(1, 'ready');
   }

@@ -4,6 +4,7 @@
  * embedded profanity classifier (TF-IDF + calibrated SVMs) or the official toxicity model.
  */
 import * as tf from '@tensorflow/tfjs';
+import {warmUp} from '../common/warmup';
 import {dataUrl, PageConfig, readPageConfig} from '../common/config';
 import {checkThreshold, LabelPrediction, selectLabels, toPredictions} from './classify';
 import {batchInputs, UnigramTokenizer, Vocabulary} from './sentencepiece';
@@ -90,6 +91,8 @@ async function embeddedEngine(options: LoadOptions): Promise<Engine> {
   const vectorizer = new TfidfVectorizer(spec);
   options.onProgress?.(0.4);
   const model = await loadGraph(options, 0.4);
+  // Compile the kernels now (shaders on WebGL) so the first message is classified without delay.
+  await warmUp(model);
   return {
     labels: [spec.label],
     async predict(texts) {
