@@ -15,8 +15,11 @@ max_len 16, polymorphic batch, 5x16 tokens) and a small ViT (32x32 images, patch
 depth 4, heads 4, polymorphic batch, 2 images). Weights are random: speed and conversion do not
 depend on their values.
 
-The official converter (tensorflowjs.converters.convert_jax, needs the legacy TF stack) and
-jax2onnx are compared when they can be imported; otherwise their columns say "not measured".
+The official converter (tensorflowjs.converters.jax_conversion.convert_jax, through
+`convert_jax(..., backend="tfjs")`) needs the legacy TF stack of requirements-legacy.txt: when
+`.venv-legacy/bin/python` exists (or $LEGACY_PYTHON names one), this script re-runs itself there
+with `--converter official` for those rows (models are rebuilt there from the same seeds and checked
+against that venv's JAX). jax2onnx is compared when it can be imported; otherwise "not measured".
 """
 
 from __future__ import annotations
@@ -82,17 +85,27 @@ async function main() {
         feeds[s.name] = tf.tensor(new TYPED[s.dtype](raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
                                   s.shape, s.dtype);
       }
-      const once = () => {
-        let outs = model.execute(feeds);
+      // Control flow (the official converter's polymorphic models) needs executeAsync.
+      let useAsync = false;
+      try { tf.dispose(model.execute(feeds)); } catch (err) {
+        if (!/dynamic op|executeAsync/.test(String(err && err.message))) throw err;
+        useAsync = true;
+      }
+      const once = async () => {
+        let outs = useAsync ? await model.executeAsync(feeds) : model.execute(feeds);
         if (!Array.isArray(outs)) outs = [outs];
         for (const t of outs) t.dataSync();
         tf.dispose(outs);
       };
-      for (let i = 0; i < job.warmups; i++) once();
+      // A time budget per model keeps very slow models (the official converter's Einsum on the
+      // CPU backend: ~95 s a call) from taking hours; the row then says how many runs it got.
+      const start = performance.now();
+      const overBudget = () => performance.now() - start > job.budget_ms;
+      for (let i = 0; i < job.warmups && !overBudget(); i++) await once();
       const times = [];
-      for (let i = 0; i < job.runs; i++) {
+      for (let i = 0; i < job.runs && (i === 0 || !overBudget()); i++) {
         const t0 = performance.now();
-        once();
+        await once();
         times.push(performance.now() - t0);
       }
       tf.dispose(Object.values(feeds));
@@ -197,7 +210,7 @@ def build_suite(names: set[str]) -> list[Model]:
 # ---- measuring ----------------------------------------------------------------------------------
 
 def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend: str, runs: int,
-                 warmups: int) -> list[dict]:
+                 warmups: int, budget_s: float = 120.0) -> list[dict]:
     """Median/min latency per model in one Node process on `backend`."""
     from builders.convert.tfjs_runtime import find_node_modules, model_io_names
 
@@ -213,7 +226,7 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
                                                                    "bool": "u1"}[dtype])).tobytes())
                 specs.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)})
             jobs.append({"model_dir": str(Path(model_dir).resolve()), "inputs": specs, "runs": runs,
-                         "warmups": warmups})
+                         "warmups": warmups, "budget_ms": budget_s * 1000})
         script = Path(tmp) / "latency.cjs"
         script.write_text(LATENCY_JS)
         proc = subprocess.run(["node", str(script)], input=json.dumps({"backend": backend, "jobs": jobs}),
@@ -224,7 +237,8 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
         out = []
         for res in json.loads(proc.stdout)["results"]:
             if res["ok"]:
-                out.append({"median": statistics.median(res["times"]), "min": min(res["times"])})
+                out.append({"median": statistics.median(res["times"]), "min": min(res["times"]),
+                            "runs": len(res["times"])})
             else:
                 out.append({"error": res["error"]})
         return out
@@ -234,17 +248,20 @@ def dir_bytes(model_dir: Path) -> int:
     return sum(p.stat().st_size for p in Path(model_dir).iterdir() if p.is_file())
 
 
-def run_ours(models: list[Model], root: Path, runs: int, warmups: int) -> list[Row]:
+def run_ours(models: list[Model], root: Path, runs: int, warmups: int, backend: str = "jax",
+             budget_s: float = 60.0) -> list[Row]:
+    """Convert with `convert_jax(..., backend=backend)` and measure: "jax" is ours, "tfjs" the official one."""
     from builders.convert import VerifyCase, convert_jax, verify_many
 
+    label = {"jax": "ours", "tfjs": "official (tfjs 4.22)"}[backend]
     rows, ok_models = [], []
     for m in models:
-        row = Row(m.name, "ours", False)
-        model_dir = root / m.name
+        row = Row(m.name, label, False)
+        model_dir = root / backend / m.name
         t0 = time.perf_counter()
         try:
             result = convert_jax(m.fn, m.params, input_signatures=m.signatures,
-                                 polymorphic_shapes=m.polymorphic_shapes, model_dir=model_dir)
+                                 polymorphic_shapes=m.polymorphic_shapes, model_dir=model_dir, backend=backend)
         except Exception as exc:
             row.note = f"{type(exc).__name__}: {str(exc)[:200]}"
             rows.append(row)
@@ -259,24 +276,53 @@ def run_ours(models: list[Model], root: Path, runs: int, warmups: int) -> list[R
         ok_models.append((m, row, model_dir))
     import jax
 
-    for backend in ("cpu", "wasm"):
+    for tfjs_backend in ("cpu", "wasm"):
         cases = [VerifyCase(d, jax.jit(m.fn), m.params, m.inputs, atol=m.atol, diagnose=False)
                  for m, _, d in ok_models]
-        for (_, row, _), report in zip(ok_models, verify_many(cases, backend=backend)):
-            row.max_error[backend] = report.error or report.max_abs_error
-        lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], backend, runs, warmups)
+        for (_, row, _), report in zip(ok_models, verify_many(cases, backend=tfjs_backend)):
+            row.max_error[tfjs_backend] = report.error or report.max_abs_error
+        lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], tfjs_backend, runs,
+                           warmups, budget_s)
         for (_, row, _), res in zip(ok_models, lat):
-            row.latency_ms[backend] = res.get("median", res.get("error"))
+            row.latency_ms[tfjs_backend] = res.get("median", res.get("error"))
+            if res.get("runs", runs) < runs:
+                row.note += f"{tfjs_backend}: {res['runs']} run(s), time budget; "
     return rows
 
 
+def legacy_python() -> Path | None:
+    """The legacy venv's interpreter (requirements-legacy.txt), if installed."""
+    candidate = os.environ.get("LEGACY_PYTHON") or Path(__file__).resolve().parents[1] / ".venv-legacy/bin/python"
+    return Path(candidate) if Path(candidate).exists() else None
+
+
+def run_official(models: str, root: Path, runs: int, warmups: int, budget_s: float) -> tuple[list[Row], str]:
+    """Rows for the official converter, measured by re-running this script in the legacy venv."""
+    python = legacy_python()
+    if python is None:
+        return [], ("official converter (tensorflowjs 4.22): not measured: create the legacy venv first "
+                    "(python3 -m venv .venv-legacy && .venv-legacy/bin/pip install -r requirements-legacy.txt "
+                    "&& .venv-legacy/bin/pip install --no-deps -e .)")
+    out = root / "official-rows.json"
+    proc = subprocess.run([str(python), __file__, "--converter", "official", "--models", models, "--runs",
+                           str(runs), "--warmups", str(warmups), "--budget", str(budget_s), "--keep", str(root),
+                           "--rows-json", str(out)],
+                          capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0 or not out.exists():
+        return [], f"official converter: the legacy venv run failed: {proc.stderr.strip()[-500:]}"
+    versions = subprocess.run([str(python), "-c", "import jax, tensorflow, tensorflowjs; print(jax.__version__, "
+                               "tensorflow.__version__, tensorflowjs.__version__)"],
+                              capture_output=True, text=True).stdout.split()
+    rows = [Row(**r) for r in json.loads(out.read_text())]
+    return rows, ("official converter: measured in " + str(python.parent.parent.name) + " (jax {}, tensorflow {}, "
+                  "tensorflowjs {})".format(*(versions + ["?"] * 3)[:3]))
+
+
 def other_converters() -> list[str]:
-    """One line per comparison converter: measured only when it can be imported here."""
+    """One line per comparison converter measured nowhere else: only when it can be imported here."""
     notes = []
     for label, module, why in (
-            ("official converter (tensorflowjs 4.22)", "tensorflowjs",
-             "it needs the legacy stack of requirements-legacy.txt (jax 0.7.1, tensorflow 2.19) in its own venv"),
-            ("jax2onnx + ONNX Runtime", "jax2onnx", "jax2onnx is not installed in this environment")):
+            ("jax2onnx + ONNX Runtime", "jax2onnx", "jax2onnx is not installed in this environment"),):
         try:
             __import__(module)
             notes.append(f"{label}: importable, but not driven by this script yet: not measured")
@@ -320,19 +366,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     parser.add_argument("--keep", type=Path, default=None, help="write the converted models here (kept)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="seconds per model and backend after which warm-ups/runs stop (at least one run)")
+    parser.add_argument("--converter", choices=("all", "ours", "official"), default="all",
+                        help="'official' runs only the official converter (in the legacy venv)")
+    parser.add_argument("--rows-json", type=Path, default=None, help=argparse.SUPPRESS)  # for the legacy re-run
     args = parser.parse_args(argv)
     if shutil.which("node") is None:
         print("Node.js is needed to run TF.js: install Node 20+", file=sys.stderr)
         return 2
     models = build_suite(set(args.models.split(",")))
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-converter-"))
-    rows = run_ours(models, root, args.runs, args.warmups)
+    if args.converter == "official":  # inside the legacy venv: rows only, as JSON
+        rows = run_ours(models, root, args.runs, args.warmups, backend="tfjs", budget_s=args.budget)
+        (args.rows_json or root / "official-rows.json").write_text(json.dumps([asdict(r) for r in rows], default=str))
+        return 0
+    rows = run_ours(models, root, args.runs, args.warmups, budget_s=args.budget)
+    notes = []
+    if args.converter == "all":
+        official, note = run_official(args.models, root, args.runs, args.warmups, args.budget)
+        notes.append(note)
+        by_model = {r.model: r for r in official}
+        rows = [row for r in rows for row in (r, by_model.get(r.model)) if row is not None]
     print(f"Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"TF.js 4.22 (CPU and WASM backends), {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; {args.runs} runs after {args.warmups} warm-ups\n")
     print_table(rows)
     print()
-    for note in other_converters():
+    notes += [f"{r.model} ({r.converter}): {r.note.strip('; ')}" for r in rows if r.converts and r.note]
+    for note in notes + other_converters():
         print(f"- {note}")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1, default=str))
