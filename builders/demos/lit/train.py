@@ -58,6 +58,18 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 127.5 - 1.0
 
 
+def make_train_step(loss_fn: Callable, opt: optax.GradientTransformation) -> Callable:
+    """A jitted `step(params, opt_state, *batch) -> (params, opt_state, loss)` for `loss_fn(params, *batch)`."""
+
+    @jax.jit
+    def step(p, o, *batch):
+        loss, grads = jax.value_and_grad(loss_fn)(p, *batch)
+        updates, o = opt.update(grads, o, p)
+        return optax.apply_updates(p, updates), o, loss
+
+    return step
+
+
 def _schedule(lr: float, steps: int) -> optax.Schedule:
     warmup = max(1, steps // 10)
     return optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(steps, warmup + 1))
@@ -86,11 +98,7 @@ def pretrain_image_tower(data: WorldData, config: CNNConfig | ImageConfig, *, st
             total = total + optax.softmax_cross_entropy_with_integer_labels(logits, y[k]).mean()
         return total
 
-    @jax.jit
-    def step(p, o, x, y):
-        loss, grads = jax.value_and_grad(loss_fn)(p, x, y)
-        updates, o = opt.update(grads, o, p)
-        return optax.apply_updates(p, updates), o, loss
+    step = make_train_step(loss_fn, opt)
 
     rng = np.random.default_rng(seed)
     losses = []
@@ -150,11 +158,7 @@ def train_text_tower(tokens: np.ndarray, zimg: np.ndarray, config: TextConfig, *
     def loss_fn(p, tok, zi):
         return lit_loss(embed(p["txt"], tok), zi, p["t"])
 
-    @jax.jit
-    def step(p, o, tok, zi):
-        loss, grads = jax.value_and_grad(loss_fn)(p, tok, zi)
-        updates, o = opt.update(grads, o, p)
-        return optax.apply_updates(p, updates), o, loss
+    step = make_train_step(loss_fn, opt)
 
     rng = np.random.default_rng(seed)
     n, k, _ = tokens.shape
