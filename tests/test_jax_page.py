@@ -36,26 +36,23 @@ def test_jax_page_matches_jax_outputs(browser_page, site_server):
     assert page.console_errors == []
 
 
+def compute(page, rows_text: str, expected_text: str):
+    """Enter rows, press the button, and wait until the polymorphic model shows `expected_text`."""
+    page.fill('[data-testid="input-rows"]', rows_text)
+    page.click('[data-testid="compute"]')
+    model_section(page, "polymorphic").locator('[data-testid="tfjs-output"]').filter(
+        has_text=expected_text).wait_for()
+    return json.loads(model_section(page, "polymorphic").locator('[data-testid="tfjs-output"]').inner_text())
+
+
 def test_polymorphic_model_takes_any_number_of_rows(browser_page, site_server):
     page = browser_page
     page.goto(site_server + "jax/index.html")
     wait_for_output(model_section(page, "polymorphic"))
-    page.fill('[data-testid="input-rows"]', "1, 2")
-    page.click('[data-testid="compute"]')
-    poly = model_section(page, "polymorphic")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"model-polymorphic\"] [data-testid=\"tfjs-output\"]')"
-        ".textContent === '[[0.5,2]]'")
-    assert json.loads(poly.locator('[data-testid="tfjs-output"]').inner_text()) == [[0.5, 2]]
+    assert compute(page, "1, 2", "[[0.5,2]]") == [[0.5, 2]]
     static = model_section(page, "static")
     assert static.locator('[data-testid="tfjs-output"]').inner_text() == "this model takes exactly 3 rows"
-
-    page.fill('[data-testid="input-rows"]', "1, 2\n3, 4\n5, 6\n7, 8\n9, 10")
-    page.click('[data-testid="compute"]')
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"model-polymorphic\"] [data-testid=\"tfjs-output\"]')"
-        ".textContent.startsWith('[[0.5,2],[1.5,4]')")
-    assert json.loads(poly.locator('[data-testid="tfjs-output"]').inner_text()) == [
+    assert compute(page, "1, 2\n3, 4\n5, 6\n7, 8\n9, 10", "[[0.5,2],[1.5,4]") == [
         [0.5, 2], [1.5, 4], [2.5, 6], [3.5, 8], [4.5, 10]]
 
 
