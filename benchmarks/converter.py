@@ -47,44 +47,22 @@ CONTROL_FLOW = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond",
 
 LATENCY_JS = r"""
 'use strict';
+// The verify runner's loaders: one copy of the model.json/shard reading and input decoding.
 const fs = require('fs');
 const path = require('path');
-const nodeModules = process.env.TFJS_NODE_MODULES;
-const warn = console.warn;
-console.warn = () => {};
-const tf = require(path.join(nodeModules, '@tensorflow/tfjs'));
-console.warn = warn;
-const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
-
-function artifacts(dir) {
-  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const specs = [];
-  const buffers = [];
-  for (const group of model.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-  }
-  const all = Buffer.concat(buffers);
-  return {modelTopology: model.modelTopology, weightSpecs: specs, format: model.format,
-          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-          signature: model.signature};
-}
+const {tf, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
 
 async function main() {
   const req = JSON.parse(fs.readFileSync(0, 'utf8'));
-  if (req.backend === 'wasm') require(path.join(nodeModules, '@tensorflow/tfjs-backend-wasm'));
+  if (req.backend === 'wasm') require(path.join(process.env.TFJS_NODE_MODULES, '@tensorflow/tfjs-backend-wasm'));
   await tf.setBackend(req.backend);
   await tf.ready();
   const results = [];
   for (const job of req.jobs) {
     try {
-      const model = await tf.loadGraphModel({load: async () => artifacts(job.model_dir)});
+      const model = await tf.loadGraphModel({load: async () => readModelArtifacts(job.model_dir)});
       const feeds = {};
-      for (const s of job.inputs) {
-        const raw = fs.readFileSync(s.file);
-        feeds[s.name] = tf.tensor(new TYPED[s.dtype](raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
-                                  s.shape, s.dtype);
-      }
+      for (const s of job.inputs) feeds[s.name] = readInput(s);
       // Control flow (the official converter's polymorphic models) needs executeAsync.
       let useAsync = false;
       try { tf.dispose(model.execute(feeds)); } catch (err) {
@@ -212,7 +190,7 @@ def build_suite(names: set[str]) -> list[Model]:
 def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend: str, runs: int,
                  warmups: int, budget_s: float = 120.0) -> list[dict]:
     """Median/min latency per model in one Node process on `backend`."""
-    from builders.convert.tfjs_runtime import find_node_modules, model_io_names
+    from builders.convert.tfjs_runtime import RUNNER, find_node_modules, model_io_names
 
     with tempfile.TemporaryDirectory(prefix="bench-conv-") as tmp:
         jobs = []
@@ -231,7 +209,8 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
         script.write_text(LATENCY_JS)
         proc = subprocess.run(["node", str(script)], input=json.dumps({"backend": backend, "jobs": jobs}),
                               capture_output=True, text=True, timeout=1800,
-                              env={**os.environ, "TFJS_NODE_MODULES": str(find_node_modules())})
+                              env={**os.environ, "TFJS_NODE_MODULES": str(find_node_modules()),
+                                   "RUNNER_JS": str(RUNNER)})
         if proc.returncode != 0:
             return [{"error": proc.stderr.strip()[-300:]} for _ in model_dirs]
         out = []

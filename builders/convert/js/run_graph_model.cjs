@@ -94,7 +94,12 @@ async function main() {
   process.stdout.write(JSON.stringify({backend: tf.getBackend(), results}));
 }
 
-main().catch((err) => {
-  process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
-  process.exit(1);
-});
+// Required by other scripts (benchmarks/converter.py) for its loaders; run as a program otherwise.
+module.exports = {tf, readModelArtifacts, readInput};
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
+    process.exit(1);
+  });
+}
