@@ -199,6 +199,63 @@ def simplify_arithmetic(graph: GraphBuilder, keep: set[str]) -> int:
     return removed
 
 
+# ---- tanh-approximated GELU --------------------------------------------------------------------
+
+def _scalar_operand(graph: GraphBuilder, node: Node) -> tuple[str, str] | None:
+    """For a binary node with a rank-0 float constant operand: (that constant, the other operand)."""
+    if len(node.inputs) != 2:
+        return None
+    for const_ref, other in (node.inputs, node.inputs[::-1]):
+        const = _const(graph, const_ref)
+        if const is not None and const.ndim == 0 and const.dtype.kind == "f":
+            return const_ref, other
+    return None
+
+
+def _operand_beside_scalar(graph: GraphBuilder, node: Node, value: float) -> str | None:
+    """For a binary node with a rank-0 constant equal to `value` as one operand, the other operand."""
+    for const_ref, other in (node.inputs, node.inputs[::-1]) if len(node.inputs) == 2 else ():
+        const = _const(graph, const_ref)
+        if const is not None and const.ndim == 0 and _scalar(graph, const_ref) == value:
+            return other
+    return None
+
+
+def tanh_to_sigmoid(graph: GraphBuilder, keep: set[str]) -> int:
+    """`0.5 * (1 + tanh(u))` -> `sigmoid(2u)`, the same function (the cdf of tanh-approximated
+    GELU, `jax.nn.gelu(approximate=True)`): one kernel instead of three, no cancellation where
+    tanh(u) is near -1, and TF.js's WASM backend runs Sigmoid vectorised (XNNPACK) where its Tanh is
+    a scalar loop. When `u` is `c * v` (GELU's sqrt(2/pi) factor) the 2 goes into `c`."""
+    rewritten = 0
+    users = _consumers(graph)
+    for name, half in list(graph.nodes.items()):
+        if name not in graph.nodes or half.op != "Mul":
+            continue
+        add_ref = _operand_beside_scalar(graph, half, 0.5)
+        add = graph.nodes.get(add_ref) if add_ref else None
+        tanh_ref = _operand_beside_scalar(graph, add, 1.0) if add is not None and add.op in ("Add", "AddV2") else None
+        tanh = graph.nodes.get(tanh_ref) if tanh_ref else None
+        if tanh is None or tanh.op != "Tanh" or {add_ref, tanh_ref} & keep or \
+                users[add_ref] != [name] or users[tanh_ref] != [add_ref]:
+            continue
+        u_ref = tanh.inputs[0]
+        scaled = graph.nodes.get(u_ref)
+        split = _scalar_operand(graph, scaled) if scaled is not None and scaled.op == "Mul" else None
+        if split is not None and users[u_ref] == [tanh_ref] and u_ref not in keep:
+            const_ref, v_ref = split
+            scaled.inputs = [graph.const_array(2 * _const(graph, const_ref), name="gelu_scale").ref, v_ref]
+            doubled = u_ref
+        else:
+            two = graph.const_array(np.float32(2))
+            doubled = graph.add_node("Mul", [u_ref, two.ref], {"T": tanh.attrs.get("T")})
+            graph.shapes[doubled] = graph.shapes.get(u_ref, ())
+        graph.nodes[name] = Node(name, "Sigmoid", [doubled], {"T": tanh.attrs.get("T")})
+        del graph.nodes[add_ref], graph.nodes[tanh_ref]
+        users = _consumers(graph)
+        rewritten += 1
+    return rewritten
+
+
 # ---- softmax ------------------------------------------------------------------------------------
 
 def _single_axis(graph: GraphBuilder, node: Node, ref_index: int) -> int | None:
@@ -425,6 +482,7 @@ def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None
     remove_identities(graph, keep=keep)
     simplify_arithmetic(graph, keep)
     if fuse:
+        tanh_to_sigmoid(graph, keep)
         fuse_softmax(graph, keep)
         fuse_bias_activation(graph, keep)
     remove_dead_nodes(graph, outputs)

@@ -287,6 +287,28 @@ def test_models_are_fused(outcomes):
     assert counts["attention_masked"].get("Mean", 0) >= 4 and "Sum" not in counts["attention_masked"]
 
 
+def test_tanh_gelu_becomes_one_sigmoid(outcomes):
+    """0.5 * (1 + tanh(c * v)) is rewritten to sigmoid(2c * v): no Tanh left, one Sigmoid per GELU
+    (and the model still matches JAX, checked by test_model_matches_jax)."""
+    ops = outcomes["gelu_tanh"].result.op_counts
+    assert ops.get("Sigmoid") == 1 and "Tanh" not in ops
+    assert "Tanh" not in outcomes["text_encoder_b_t"].result.op_counts
+
+
+def test_tanh_to_sigmoid_without_a_scale_factor(tmp_path):
+    """A bare 0.5 * (1 + tanh(x)) gets an explicit doubling and matches JAX in TF.js."""
+    from builders.convert import convert_jax, verify
+
+    def fn(params, x):
+        return 0.5 * (1 + jnp.tanh(x))
+
+    x = np.linspace(-12, 12, 48, dtype=np.float32).reshape(4, 12)
+    result = convert_jax(fn, None, input_signatures=[((4, 12), np.float32)], model_dir=tmp_path / "m")
+    assert result.op_counts.get("Sigmoid") == 1 and "Tanh" not in result.op_counts
+    report = verify(tmp_path / "m", fn, None, [x], atol=1e-6)
+    assert report.ok, report
+
+
 def test_transposed_kernel_is_folded_at_conversion(outcomes):
     ops = outcomes["conv_transpose"].result.op_counts
     assert "Conv2DBackpropInput" in ops and not {"ReverseV2", "Transpose"} & set(ops)
