@@ -188,9 +188,13 @@ def build_suite(names: set[str]) -> list[Model]:
 # ---- measuring ----------------------------------------------------------------------------------
 
 def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend: str, runs: int,
-                 warmups: int, budget_s: float = 120.0) -> list[dict]:
-    """Median/min latency per model in one Node process on `backend`."""
-    from builders.convert.tfjs_runtime import RUNNER, find_node_modules, model_io_names
+                 warmups: int, budget_s: float = 120.0, stock_cpu_kernels: bool = False) -> list[dict]:
+    """Median/min latency per model in one Node process on `backend`.
+
+    The CPU backend runs with the site's matmul kernels (site_src/common/cpu_matmul.ts), as pages and
+    `verify` do, unless `stock_cpu_kernels`.
+    """
+    from builders.convert.tfjs_runtime import RUNNER, model_io_names, runner_env
 
     with tempfile.TemporaryDirectory(prefix="bench-conv-") as tmp:
         jobs = []
@@ -209,8 +213,7 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
         script.write_text(LATENCY_JS)
         proc = subprocess.run(["node", str(script)], input=json.dumps({"backend": backend, "jobs": jobs}),
                               capture_output=True, text=True, timeout=1800,
-                              env={**os.environ, "TFJS_NODE_MODULES": str(find_node_modules()),
-                                   "RUNNER_JS": str(RUNNER)})
+                              env={**runner_env(stock_cpu_kernels), "RUNNER_JS": str(RUNNER)})
         if proc.returncode != 0:
             return [{"error": proc.stderr.strip()[-300:]} for _ in model_dirs]
         out = []
@@ -260,12 +263,14 @@ def run_ours(models: list[Model], root: Path, runs: int, warmups: int, backend: 
                  for m, _, d in ok_models]
         for (_, row, _), report in zip(ok_models, verify_many(cases, backend=tfjs_backend)):
             row.max_error[tfjs_backend] = report.error or report.max_abs_error
+    # "cpu_stock": the same CPU backend with only TF.js's own kernels, to show what the site's change.
+    for column, tfjs_backend, stock in (("cpu", "cpu", False), ("wasm", "wasm", False), ("cpu_stock", "cpu", True)):
         lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], tfjs_backend, runs,
-                           warmups, budget_s)
+                           warmups, budget_s, stock_cpu_kernels=stock)
         for (_, row, _), res in zip(ok_models, lat):
-            row.latency_ms[tfjs_backend] = res.get("median", res.get("error"))
+            row.latency_ms[column] = res.get("median", res.get("error"))
             if res.get("runs", runs) < runs:
-                row.note += f"{tfjs_backend}: {res['runs']} run(s), time budget; "
+                row.note += f"{column}: {res['runs']} run(s), time budget; "
     return rows
 
 
@@ -324,7 +329,7 @@ def fmt(v: Any, digits: int = 1) -> str:
 
 def print_table(rows: list[Row]) -> None:
     header = ["model", "converter", "converts", "convert s", "bytes", "nodes", "sync execute",
-              "CPU ms (median)", "WASM ms (median)", "max err CPU", "max err WASM"]
+              "CPU ms (median)", "WASM ms (median)", "CPU ms, TF.js kernels (median)", "max err CPU", "max err WASM"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in rows:
@@ -334,7 +339,7 @@ def print_table(rows: list[Row]) -> None:
         err = {k: (v if isinstance(v, str) else f"{v:.1e}") for k, v in r.max_error.items()}
         print("| " + " | ".join([
             r.model, r.converter, "yes", fmt(r.seconds, 2), f"{r.bytes:,}", str(r.nodes), fmt(r.sync_execute),
-            fmt(r.latency_ms.get("cpu"), 2), fmt(r.latency_ms.get("wasm"), 2),
+            fmt(r.latency_ms.get("cpu"), 2), fmt(r.latency_ms.get("wasm"), 2), fmt(r.latency_ms.get("cpu_stock"), 2),
             err.get("cpu", "-"), err.get("wasm", "-")]) + " |")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,6 +18,9 @@ from .dtypes import tfjs_dtype
 from .errors import NodeRuntimeError
 
 RUNNER = Path(__file__).with_name("js") / "run_graph_model.cjs"
+# The site's faster kernels for TF.js's CPU backend (entry point; it imports its siblings cpu_*.ts).
+# `verify` registers them too, so it checks a model with the kernels the pages run.
+CPU_KERNELS_SOURCE = Path(__file__).resolve().parents[2] / "site_src" / "common" / "cpu_kernels.ts"
 
 
 def find_node_modules() -> Path:
@@ -36,6 +40,48 @@ def find_node_modules() -> Path:
         "@tensorflow/tfjs is not installed: run `npm ci` in the project folder "
         "(or set JAXWEB_NODE_MODULES to a node_modules folder that has it)"
     )
+
+
+def compiled_cpu_kernels(node_modules: Path) -> Path | None:
+    """`CPU_KERNELS_SOURCE` compiled to CommonJS for Node, or None when the source is not there.
+
+    Compiled once per source version into `node_modules/.cache/jaxweb/`, where the module's own
+    `require('@tensorflow/tfjs-core')` resolves to the project's TF.js.
+    """
+    if not CPU_KERNELS_SOURCE.is_file():
+        return None
+    digest = hashlib.sha256()
+    for source in sorted(CPU_KERNELS_SOURCE.parent.glob("cpu_*.ts")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    out = node_modules / ".cache" / "jaxweb" / f"cpu_kernels-{digest.hexdigest()[:12]}.cjs"
+    if out.is_file():
+        return out
+    esbuild = node_modules / ".bin" / "esbuild"
+    if not esbuild.exists():
+        raise NodeRuntimeError("esbuild is not installed: run `npm ci` in the project folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.cjs")
+    proc = subprocess.run([str(esbuild), str(CPU_KERNELS_SOURCE), "--bundle", "--platform=node", "--format=cjs",
+                           "--packages=external", "--log-level=warning", f"--outfile={tmp}"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise NodeRuntimeError(f"compiling {CPU_KERNELS_SOURCE.name} for Node failed:\n{proc.stderr.strip()}")
+    os.replace(tmp, out)  # atomic: concurrent test workers never see half a file
+    return out
+
+
+def runner_env(stock_cpu_kernels: bool = False) -> dict[str, str]:
+    """Environment for `RUNNER` (and scripts that require it): where TF.js is, and which CPU kernels.
+
+    `stock_cpu_kernels=True` leaves TF.js's own CPU matmul kernels in place (for benchmarks).
+    """
+    node_modules = find_node_modules()
+    env = {**os.environ, "TFJS_NODE_MODULES": str(node_modules)}
+    env.pop("TFJS_CPU_KERNELS", None)
+    kernels = None if stock_cpu_kernels else compiled_cpu_kernels(node_modules)
+    if kernels is not None:
+        env["TFJS_CPU_KERNELS"] = str(kernels)
+    return env
 
 
 @dataclass
@@ -72,7 +118,7 @@ def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600
     node = shutil.which("node")
     if node is None:
         raise NodeRuntimeError("Node.js is not installed: install Node.js 20 or newer")
-    node_modules = find_node_modules()
+    env = runner_env()
     with tempfile.TemporaryDirectory(prefix="tfjs-run-") as tmp:
         request = {"backend": backend, "jobs": []}
         for j, job in enumerate(jobs):
@@ -90,7 +136,7 @@ def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600
                                     "outputs": list(job.outputs), "out_dir": str(job_dir)})
         proc = subprocess.run(
             [node, str(RUNNER)], input=json.dumps(request), capture_output=True, text=True,
-            env={**os.environ, "TFJS_NODE_MODULES": str(node_modules)}, timeout=timeout,
+            env=env, timeout=timeout,
         )
         if proc.returncode != 0:
             raise NodeRuntimeError(f"running TF.js under Node failed (exit {proc.returncode}):\n{proc.stderr.strip()}")

@@ -9,7 +9,12 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
+import {registerFastCpuKernels} from '../common/cpu_kernels';
 import {BenchSpec, benchmarkModel} from './measure';
+
+// Bundled for Node with the real @tensorflow/tfjs (not the pages' alias): register the pages'
+// CPU kernels here so the CPU rows time what a page falling back to the CPU runs.
+registerFastCpuKernels();
 
 interface NodeJob { models: (BenchSpec & {dir: string})[]; backends: string[]; runs: number; warmups: number }
 

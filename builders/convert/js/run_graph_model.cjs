@@ -16,6 +16,10 @@ const warn = console.warn;
 console.warn = () => {};
 const tf = require(path.join(nodeModules, '@tensorflow/tfjs'));
 console.warn = warn;
+// The site's faster CPU kernels (site_src/common/cpu_kernels.ts, compiled by
+// tfjs_runtime.py), so models are checked with the kernels the pages run.
+const fastCpuKernels = process.env.TFJS_CPU_KERNELS ?
+  require(process.env.TFJS_CPU_KERNELS).registerFastCpuKernels() : [];
 
 const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
 
@@ -91,7 +95,7 @@ async function main() {
       results.push({ok: false, error: String(err && err.message ? err.message : err)});
     }
   }
-  process.stdout.write(JSON.stringify({backend: tf.getBackend(), results}));
+  process.stdout.write(JSON.stringify({backend: tf.getBackend(), fastCpuKernels, results}));
 }
 
 // Required by other scripts (benchmarks/converter.py) for its loaders; run as a program otherwise.
