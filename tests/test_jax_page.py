@@ -63,3 +63,19 @@ def test_bad_input_shows_a_message(browser_page, site_server):
     page.fill('[data-testid="input-rows"]', "1, 2\nthree")
     page.click('[data-testid="compute"]')
     assert page.locator('[data-testid="error"]').inner_text() == 'line 2: expected 2 numbers, got "three"'
+
+
+def test_software_webgl_yields_to_wasm(browser_page, site_server):
+    """Headless Chromium without a GPU renders WebGL with SwiftShader (on the CPU): the page detects it
+    and runs on WASM, which is several times faster there; `?backend=webgl` still gets WebGL."""
+    page = browser_page
+    infos = []
+    page.on("console", lambda msg: infos.append(msg.text) if msg.type == "info" else None)
+    page.goto(site_server + "jax/index.html")
+    wait_for_output(model_section(page, "static"))
+    assert "running on WASM" in page.locator('[data-testid="status"]').inner_text()
+    assert any("WebGL is software-rendered here" in text and "SwiftShader" in text for text in infos), infos
+    page.goto(site_server + "jax/index.html?backend=webgl")
+    wait_for_output(model_section(page, "static"))
+    assert "running on WebGL" in page.locator('[data-testid="status"]').inner_text()
+    assert page.console_errors == []
