@@ -19,7 +19,9 @@ The official converter (tensorflowjs.converters.jax_conversion.convert_jax, thro
 `convert_jax(..., backend="tfjs")`) needs the legacy TF stack of requirements-legacy.txt: when
 `.venv-legacy/bin/python` exists (or $LEGACY_PYTHON names one), this script re-runs itself there
 with `--converter official` for those rows (models are rebuilt there from the same seeds and checked
-against that venv's JAX). jax2onnx is compared when it can be imported; otherwise "not measured".
+against that venv's JAX). jax2onnx rows (export with jax2onnx; "CPU" = native onnxruntime in
+Python, one thread; "WASM" = onnxruntime-web in Node, one thread) appear when jax2onnx is installed
+in .cache/bench-tools (`.venv/bin/pip install --target .cache/bench-tools jax2onnx==0.17.1`).
 """
 
 from __future__ import annotations
@@ -99,6 +101,59 @@ main().catch((e) => { process.stderr.write(String(e && e.stack ? e.stack : e)); 
 """
 
 
+ORT_LATENCY_JS = r"""
+'use strict';
+// onnxruntime-web under Node on its WASM backend, one thread: the same measurement as LATENCY_JS
+// (median of runs after warm-ups; each run awaits its outputs), plus the outputs for max |error|.
+const fs = require('fs');
+const path = require('path');
+const ort = require(path.join(process.env.TFJS_NODE_MODULES, 'onnxruntime-web'));
+const TYPED = {float32: Float32Array, int32: Int32Array};
+
+async function main() {
+  const req = JSON.parse(fs.readFileSync(0, 'utf8'));
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  const results = [];
+  for (const job of req.jobs) {
+    try {
+      const externalData = job.external.map((f) => ({path: path.basename(f), data: fs.readFileSync(f)}));
+      const session = await ort.InferenceSession.create(fs.readFileSync(job.model),
+        {executionProviders: ['wasm'], externalData});
+      const feeds = {};
+      job.inputs.forEach((s, i) => {
+        const raw = fs.readFileSync(s.file);
+        const data = new TYPED[s.dtype](raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+        feeds[session.inputNames[i]] = new ort.Tensor(s.dtype, data, s.shape);
+      });
+      const first = await session.run(feeds);
+      const outputs = session.outputNames.map((name, i) => {
+        const file = `${job.out_prefix}_${i}.bin`;
+        const t = first[name];
+        fs.writeFileSync(file, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+        return {file, dims: t.dims, type: t.type};
+      });
+      const start = performance.now();
+      const overBudget = () => performance.now() - start > job.budget_ms;
+      for (let i = 0; i < job.warmups && !overBudget(); i++) await session.run(feeds);
+      const times = [];
+      for (let i = 0; i < job.runs && (i === 0 || !overBudget()); i++) {
+        const t0 = performance.now();
+        await session.run(feeds);
+        times.push(performance.now() - t0);
+      }
+      await session.release();
+      results.push({ok: true, times, outputs});
+    } catch (err) {
+      results.push({ok: false, error: String(err && err.message ? err.message : err)});
+    }
+  }
+  process.stdout.write(JSON.stringify({version: ort.env.versions.web, results}));
+}
+main().catch((e) => { process.stderr.write(String(e && e.stack ? e.stack : e)); process.exit(1); });
+"""
+
+
 @dataclass
 class Model:
     name: str
@@ -108,6 +163,7 @@ class Model:
     polymorphic_shapes: list | None
     inputs: list[np.ndarray]
     atol: float = 1e-4
+    onnx_fn: Callable | None = None  # an equivalent jax2onnx can export, when `fn` is not
 
 
 @dataclass
@@ -159,8 +215,10 @@ def build_suite(names: set[str]) -> list[Model]:
                                 out_dim=192)
         params = lit.TextTransformer(config).init(key, np.zeros((1, 16), np.int32))["params"]
         tokens = np.random.default_rng(1).integers(1, 16000, (5, 16)).astype(np.int32)
+        from benchmarks.lit_onnx import onnx_exportable_text_embed_fn
+
         models.append(Model("lit_ti_text", lit.text_embed_fn(config), params, [((None, 16), np.int32)],
-                            ["(b, 16)"], [tokens], 1e-4))
+                            ["(b, 16)"], [tokens], 1e-4, onnx_exportable_text_embed_fn(config)))
     if "vit_small" in names:
 
         class ViT(nn.Module):
@@ -274,6 +332,117 @@ def run_ours(models: list[Model], root: Path, runs: int, warmups: int, backend: 
     return rows
 
 
+# ---- jax2onnx + ONNX Runtime ------------------------------------------------------------------
+
+BENCH_TOOLS = Path(__file__).resolve().parents[1] / ".cache" / "bench-tools"
+
+
+def onnx_signature(m: Model) -> list:
+    """`m`'s input signatures for jax2onnx: symbolic dimensions named as in `polymorphic_shapes`."""
+    import jax
+
+    specs = []
+    for i, (shape, dtype) in enumerate(m.signatures):
+        dims = list(shape)
+        if m.polymorphic_shapes:
+            names = [d.strip() for d in m.polymorphic_shapes[i].strip("()").split(",") if d.strip()]
+            dims = [d if name == "_" or name.isdigit() else name for d, name in zip(shape, names)]
+        specs.append(jax.ShapeDtypeStruct(tuple(dims), dtype))
+    return specs
+
+
+def run_onnx(models: list[Model], root: Path, runs: int, warmups: int,
+             budget_s: float) -> tuple[list[Row], str | None]:
+    """Rows for jax2onnx + ONNX Runtime, or a note saying why they are missing."""
+    if str(BENCH_TOOLS) not in sys.path:
+        sys.path.append(str(BENCH_TOOLS))  # appended: the project's jax and flax win
+    try:
+        import onnx
+        import onnxruntime
+        from jax2onnx import to_onnx
+    except ImportError as exc:
+        return [], (f"jax2onnx + ONNX Runtime: not measured ({exc}); install with `.venv/bin/pip install "
+                    "--target .cache/bench-tools jax2onnx==0.17.1`")
+    import importlib.metadata
+
+    from builders.convert.tfjs_runtime import runner_env
+
+    label = f"jax2onnx {importlib.metadata.version('jax2onnx')} + ORT"
+    rows, jobs, exported = [], [], []
+    for m in models:
+        row = Row(m.name, label, False)
+        rows.append(row)
+        out = root / "onnx" / m.name
+        out.mkdir(parents=True, exist_ok=True)
+        fn = m.onnx_fn or m.fn
+        t0 = time.perf_counter()
+        try:
+            to_onnx(lambda *xs, fn=fn, params=m.params: fn(params, *xs), onnx_signature(m), return_mode="file",
+                    output_path=str(out / "model.onnx"))
+        except Exception as exc:
+            row.note = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            continue
+        row.converts, row.seconds = True, time.perf_counter() - t0
+        files = sorted(out.glob("model.onnx*"))
+        row.bytes = sum(f.stat().st_size for f in files)
+        graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph
+        row.nodes = len(graph.node)
+        row.sync_execute = False  # ONNX Runtime Web's session.run returns a Promise: there is no sync API
+        row.ops = dict(sorted({op: sum(n.op_type == op for n in graph.node) for op in {n.op_type for n in graph.node}}
+                              .items()))
+        expected = [np.asarray(x) for x in __import__("jax").tree_util.tree_leaves(fn(m.params, *m.inputs))]
+        # Native onnxruntime (C++, Python API), one thread: the "CPU" column for these rows.
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(str(out / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        feeds = {i.name: x for i, x in zip(session.get_inputs(), m.inputs)}
+        got = session.run(None, feeds)
+        row.max_error["cpu"] = max(float(np.abs(g - e).max()) for g, e in zip(got, expected))
+        for _ in range(warmups):
+            session.run(None, feeds)
+        times = []
+        for _ in range(runs):
+            t1 = time.perf_counter()
+            session.run(None, feeds)
+            times.append((time.perf_counter() - t1) * 1000)
+        row.latency_ms["cpu"] = statistics.median(times)
+        specs = []
+        for j, x in enumerate(m.inputs):
+            file = out / f"in_{j}.bin"
+            file.write_bytes(np.ascontiguousarray(x).tobytes())
+            specs.append({"file": str(file), "dtype": "int32" if x.dtype.kind in "iu" else "float32",
+                          "shape": list(x.shape)})
+        jobs.append({"model": str(out / "model.onnx"), "external": [str(f) for f in files if f.name != "model.onnx"],
+                     "inputs": specs, "runs": runs, "warmups": warmups, "budget_ms": budget_s * 1000,
+                     "out_prefix": str(out / "out")})
+        exported.append((row, expected))
+    if jobs:
+        with tempfile.TemporaryDirectory(prefix="bench-ort-") as tmp:
+            script = Path(tmp) / "ort_latency.cjs"
+            script.write_text(ORT_LATENCY_JS)
+            proc = subprocess.run(["node", str(script)], input=json.dumps({"jobs": jobs}), capture_output=True,
+                                  text=True, timeout=1800, env=runner_env(stock_cpu_kernels=True))
+        if proc.returncode != 0:
+            for row, _ in exported:
+                row.note += f"onnxruntime-web: {proc.stderr.strip()[-200:]}; "
+        else:
+            reply = json.loads(proc.stdout)
+            for (row, expected), res in zip(exported, reply["results"]):
+                if not res["ok"]:
+                    row.latency_ms["wasm"] = row.max_error["wasm"] = f"fails: {res['error'][:60]}"
+                    continue
+                row.latency_ms["wasm"] = statistics.median(res["times"])
+                outs = [np.frombuffer(Path(o["file"]).read_bytes(), "<f4" if o["type"] == "float32" else "<i4")
+                        for o in res["outputs"]]
+                row.max_error["wasm"] = max(float(np.abs(g - e.ravel()).max()) for g, e in zip(outs, expected))
+            for row, _ in exported:
+                row.converter = f"{label} {reply.get('version', '')}".strip()
+    return rows, (f"{label} rows: \"CPU\" is native onnxruntime {onnxruntime.__version__} (C++, Python API, one "
+                  "thread), not JavaScript, so it does not compare with TF.js's CPU backend; \"WASM\" is "
+                  "onnxruntime-web under Node, one thread; \"sync execute: no\": ONNX Runtime Web only has an "
+                  "async run()")
+
+
 def legacy_python() -> Path | None:
     """The legacy venv's interpreter (requirements-legacy.txt), if installed."""
     candidate = os.environ.get("LEGACY_PYTHON") or Path(__file__).resolve().parents[1] / ".venv-legacy/bin/python"
@@ -300,19 +469,6 @@ def run_official(models: str, root: Path, runs: int, warmups: int, budget_s: flo
     rows = [Row(**r) for r in json.loads(out.read_text())]
     return rows, ("official converter: measured in " + str(python.parent.parent.name) + " (jax {}, tensorflow {}, "
                   "tensorflowjs {})".format(*(versions + ["?"] * 3)[:3]))
-
-
-def other_converters() -> list[str]:
-    """One line per comparison converter measured nowhere else: only when it can be imported here."""
-    notes = []
-    for label, module, why in (
-            ("jax2onnx + ONNX Runtime", "jax2onnx", "jax2onnx is not installed in this environment"),):
-        try:
-            __import__(module)
-            notes.append(f"{label}: importable, but not driven by this script yet: not measured")
-        except Exception:
-            notes.append(f"{label}: not measured: {why}")
-    return notes
 
 
 def fmt(v: Any, digits: int = 1) -> str:
@@ -369,16 +525,19 @@ def main(argv: list[str] | None = None) -> int:
     notes = []
     if args.converter == "all":
         official, note = run_official(args.models, root, args.runs, args.warmups, args.budget)
-        notes.append(note)
-        by_model = {r.model: r for r in official}
-        rows = [row for r in rows for row in (r, by_model.get(r.model)) if row is not None]
+        onnx_rows, onnx_note = run_onnx(models, root, args.runs, args.warmups, args.budget)
+        notes += [n for n in (note, onnx_note) if n]
+        others = {}
+        for r in official + onnx_rows:
+            others.setdefault(r.model, []).append(r)
+        rows = [row for r in rows for row in (r, *others.get(r.model, []))]
     print(f"Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"TF.js 4.22 (CPU and WASM backends), {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; {args.runs} runs after {args.warmups} warm-ups\n")
     print_table(rows)
     print()
     notes += [f"{r.model} ({r.converter}): {r.note.strip('; ')}" for r in rows if r.converts and r.note]
-    for note in notes + other_converters():
+    for note in notes:
         print(f"- {note}")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1, default=str))

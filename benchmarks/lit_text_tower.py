@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runs as `python benchmarks/lit_text_tower.py`
 
+from benchmarks.lit_onnx import onnx_exportable_text_embed_fn  # noqa: E402
 from builders import bench  # noqa: E402
 from builders.benchmark_page import benchmark_page  # noqa: E402
 from builders.build import PROJECT_ROOT, assemble  # noqa: E402
@@ -85,25 +86,9 @@ def export_onnx(cache: Cache):
         import jax2onnx  # noqa: F401, PLC0415
     except ImportError:
         return None
-    import flax.linen as nn  # noqa: PLC0415
     import jax  # noqa: PLC0415
 
     from builders.demos.lit import models  # noqa: PLC0415
-
-    class SlicePooledText(nn.Module):
-        """The demo's TextTransformer with its last-token pooling written as `x[:, -1, :]`: the demo
-        writes it as a one-hot product (a converter work-around) that jax2onnx 0.17.1 cannot export
-        (OneHot of a scalar index). Same parameters, same outputs (checked below), same cost."""
-
-        config: models.TextConfig
-
-        @nn.compact
-        def __call__(self, text):
-            c = self.config
-            x = nn.Embed(num_embeddings=c.vocab_size, features=c.width, name="Embed_0")(text)
-            x = x + self.param("pos_embedding", nn.initializers.zeros, (1, c.max_len, c.width))
-            x = models.Encoder(c.depth, c.mlp_dim, c.num_heads, name="Encoder_0")(x)
-            return nn.Dense(c.out_dim, name="head")(x[:, -1, :])
 
     def build(out: Path) -> dict:
         import onnxruntime  # noqa: PLC0415
@@ -113,8 +98,8 @@ def export_onnx(cache: Cache):
         params = models.TextTransformer(config).init(
             jax.random.PRNGKey(0), np.zeros((1, config.max_len), np.int32))["params"]
         fn = models.text_embed_fn(config)
-        sliced = SlicePooledText(config)
-        to_onnx(lambda tokens: models.l2_normalize(sliced.apply({"params": params}, tokens)),
+        sliced = onnx_exportable_text_embed_fn(config)
+        to_onnx(lambda tokens: sliced(params, tokens),
                 [jax.ShapeDtypeStruct(("B", config.max_len), np.int32)],
                 return_mode="file", output_path=str(out / "tower.onnx"))
         tokens = np.random.default_rng(0).integers(1, config.vocab_size, (BATCH, config.max_len)).astype(np.int32)
