@@ -30,6 +30,7 @@ from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
 from .service_worker import REGISTER_ENTRY, write_service_worker
 from .summary import StepRecord, format_summary
+from .tfjs_kernels import model_kernels
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,15 +73,21 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
     """Bundle scripts, copy data and render every page into `staging`."""
     records = []
     start = time.perf_counter()
-    entries = {}
+    entries, kernels = {}, {}
+    before = len(cache.events)
     for page in pages:
+        page_kernels = None
+        if page.tfjs_kernels is not None:
+            models = [src.parent for rel, src in page.files.items() if rel.endswith("model.json")]
+            page_kernels = set(page.tfjs_kernels) | model_kernels(models, cache)
         if page.entry:
             entries[page.name] = page.entry
+            kernels[page.name] = page_kernels
         entries.update(page.extra_entries)
+        kernels.update(dict.fromkeys(page.extra_entries, page_kernels))
     if config.site.service_worker:
-        entries[REGISTER_ENTRY[0]] = REGISTER_ENTRY[1]
-    before = len(cache.events)
-    bundles = bundle_entries(entries, PROJECT_ROOT, cache)
+        entries[REGISTER_ENTRY[0]] = REGISTER_ENTRY[1]  # no TF.js: no kernels
+    bundles = bundle_entries(entries, PROJECT_ROOT, cache, kernels)
     assets_dir = staging / "assets"
     assets_dir.mkdir(parents=True)
     asset_paths = {}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 from .cache import Cache, hash_files
 from .errors import BuildError
 from .proc import run_tool
+from .tfjs_kernels import kernels_entry
 
 # `@tensorflow/tfjs` in page code means our slimmer union (no tfjs-layers / tfjs-data), and a
 # namespace member it lacks (`tf.layers`) is an error instead of a silent `undefined`.
@@ -28,27 +30,43 @@ def esbuild_binary(root: Path) -> Path:
     return binary
 
 
-def bundle_entries(entries: dict[str, str], root: Path, cache: Cache) -> dict[str, Path]:
+def bundle_entries(entries: dict[str, str], root: Path, cache: Cache,
+                   kernels: dict[str, set[str] | None] | None = None) -> dict[str, Path]:
     """Bundle each entry (bundle name -> TS path) into a minified, content-hashed JS file.
 
-    Returns bundle name -> cached file whose name is `<name>-<hash>.js`. Cached by
-    the contents of site_src/ and package-lock.json.
+    `kernels` gives, per bundle name, the TF.js kernels it registers (see builders/tfjs_kernels.py):
+    a set for exactly those (plus the runtime's own), None for every kernel of every backend. The
+    site's TF.js (site_src/common/tfjs.ts) registers none itself, so every bundle that runs a model
+    must be listed; bundles not listed (the service worker's registration script) get no kernels.
+    Returns bundle name -> cached file whose name is `<name>-<hash>.js`. Cached by the contents of
+    site_src/, package-lock.json and the kernel lists.
     """
     esbuild = esbuild_binary(root)
-    inputs = {"entries": entries, "flags": ESBUILD_FLAGS,
+    kernels = kernels or {}
+    wanted = {name: (None if kernels[name] is None else sorted(kernels[name])) if name in kernels else "none"
+              for name in entries}
+    inputs = {"entries": entries, "flags": ESBUILD_FLAGS, "kernels": wanted,
               "src": hash_files([root / "site_src", root / "package-lock.json"])}
 
     def build(out: Path) -> dict[str, str]:
         names = {}
+        generated = out / "entries"
+        generated.mkdir()
         for name, entry in sorted(entries.items()):
             if not (root / entry).is_file():
                 raise BuildError(f"bundle entry {entry} does not exist")
+            source = root / entry
+            if name in kernels:
+                source = kernels_entry(name, source, kernels[name], generated, root / "node_modules")
             tmp = out / f"{name}.js"
-            run_tool([esbuild, entry, *ESBUILD_FLAGS, f"--outfile={tmp}"], cwd=root)
+            # NODE_PATH: the generated entries live in the cache, which may be outside the project.
+            run_tool([esbuild, str(source), *ESBUILD_FLAGS, f"--outfile={tmp}"], cwd=root,
+                     env={**os.environ, "NODE_PATH": str(root / "node_modules")})
             digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
             final = out / f"{name}-{digest}.js"
             tmp.rename(final)
             names[name] = final.name
+        shutil.rmtree(generated)
         return names
 
     result = cache.run("bundle", inputs, build)

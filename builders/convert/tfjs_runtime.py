@@ -91,6 +91,7 @@ class TfjsJob:
     model_dir: Path
     inputs: Mapping[str, np.ndarray]
     outputs: Sequence[str]
+    record_kernels: bool = False  # also report the TF.js kernels the load and the run called
 
 
 @dataclass
@@ -98,6 +99,7 @@ class TfjsResult:
     outputs: list[np.ndarray] | None
     error: str | None
     ms: float = 0.0
+    kernels: list[str] | None = None  # with `TfjsJob.record_kernels`
 
 
 def model_io_names(model_dir: Path) -> tuple[list[str], list[str]]:
@@ -133,7 +135,8 @@ def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600
                 file.write_bytes(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
                 specs.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)})
             request["jobs"].append({"model_dir": str(Path(job.model_dir).resolve()), "inputs": specs,
-                                    "outputs": list(job.outputs), "out_dir": str(job_dir)})
+                                    "outputs": list(job.outputs), "out_dir": str(job_dir),
+                                    "record_kernels": job.record_kernels})
         proc = subprocess.run(
             [node, str(RUNNER)], input=json.dumps(request), capture_output=True, text=True,
             env=env, timeout=timeout,
@@ -152,5 +155,5 @@ def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600
                 np_dtype = {"float32": "<f4", "int32": "<i4", "bool": "u1"}[out["dtype"]]
                 arr = np.frombuffer(raw, np_dtype).reshape(out["shape"])
                 arrays.append(arr.astype(bool) if out["dtype"] == "bool" else arr.copy())
-            results.append(TfjsResult(arrays, None, res["ms"]))
+            results.append(TfjsResult(arrays, None, res["ms"], res.get("kernels")))
         return results

@@ -50,6 +50,11 @@ class Page:
     summary: dict[str, Any] = field(default_factory=dict)  # numbers for the build summary
     extra_pages: dict[str, str] = field(default_factory=dict)  # site path -> template (same data)
     extra_entries: dict[str, str] = field(default_factory=dict)  # bundle name -> TS entry
+    # TF.js kernels the page's own code runs besides its models' (which are recorded from the
+    # model.json files in `files`): the page then bundles only those (builders/tfjs_kernels.py).
+    # None bundles every kernel of every backend: the safe default for a page that runs TF.js ops
+    # of its own.
+    tfjs_kernels: list[str] | None = None
     # Models for the benchmark page, optional: each {"name", "url" (relative to the data base URL,
     # e.g. "models/lit/tiny/tfjs/model.json"), "inputs": [{"name", "shape", "dtype", "kind":
     # "random"|"tokens"|"sparse_indices", "max"?}]}. Empty: every data/**/model.json in `files` is

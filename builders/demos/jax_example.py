@@ -96,6 +96,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
         "rows": config.rows,
     }
     return Page(
+        tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
         name=NAME,
         title="Example 1: a JAX function",
         description="The article's `prod` function, converted with a static and a polymorphic batch size.",

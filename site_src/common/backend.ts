@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
+import {backendOrder} from './backend_order';
+// The backend without kernels: each page's bundle registers the kernels it needs (builders/tfjs_kernels.py).
+import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
 
 /** Backends in order of preference; the first that initialises is used. */
 export const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
@@ -46,20 +48,6 @@ export function softwareWebGLRenderer(): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * The order to try backends in: `?backend=wasm` in the page URL first, then `preferred`, except
- * that software-rendered WebGL goes after WASM (unless the URL asks for it).
- */
-export function backendOrder(preferred: readonly string[], requested: string | null,
-    softwareWebGL: boolean): string[] {
-  let order = [...preferred];
-  if (softwareWebGL && order.includes('wasm') && order.indexOf('webgl') < order.indexOf('wasm')) {
-    order = order.filter((b) => b !== 'webgl');
-    order.splice(order.indexOf('wasm') + 1, 0, 'webgl');
-  }
-  return requested ? [requested, ...order.filter((b) => b !== requested)] : order;
 }
 
 /**

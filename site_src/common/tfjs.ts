@@ -6,20 +6,24 @@
  * `Import "layers" will always be undefined`; import '@tensorflow/tfjs-layers' directly there.
  * Node code (tests, the benchmark runner) keeps the real package.
  *
+ * The backends come without kernels (`dist/base`): builders/bundle.py puts in front of each page's
+ * entry a generated module that registers the kernels the page runs (builders/tfjs_kernels.py),
+ * or all of them for pages that do not list theirs.
+ *
  * Importing it also replaces some CPU-backend kernels (matrix products, broadcasting arithmetic,
  * transposes) with faster ones (./cpu_kernels.ts): same results, several times faster when a page
  * falls back to the CPU.
  */
 import {version_converter} from '@tensorflow/tfjs-converter';
-import {version_cpu} from '@tensorflow/tfjs-backend-cpu';
-import {version_webgl} from '@tensorflow/tfjs-backend-webgl';
+import {version_cpu} from '@tensorflow/tfjs-backend-cpu/dist/base';
+import {version_webgl} from '@tensorflow/tfjs-backend-webgl/dist/base';
 import {version_core} from '@tensorflow/tfjs-core';
 import {registerFastCpuKernels} from './cpu_kernels';
 
 export * from '@tensorflow/tfjs-core';
 export * from '@tensorflow/tfjs-converter';
-export * from '@tensorflow/tfjs-backend-cpu';
-export * from '@tensorflow/tfjs-backend-webgl';
+export * from '@tensorflow/tfjs-backend-cpu/dist/base';
+export * from '@tensorflow/tfjs-backend-webgl/dist/base';
 
 /** Like `tf.version` of the full package; `tfjs` is the core version (all packages are pinned together). */
 export const version = {

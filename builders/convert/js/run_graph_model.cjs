@@ -47,7 +47,27 @@ function readInput(spec) {
   return tf.tensor(spec.dtype === 'bool' ? Array.from(data, (v) => v !== 0) : data, spec.shape, spec.dtype);
 }
 
+/** Calls `fn` while recording the name of every kernel TF.js's engine runs. */
+async function recordingKernels(fn) {
+  const engine = tf.engine();
+  const runKernel = engine.runKernel;
+  const kernels = new Set();
+  engine.runKernel = function (kernelName, ...rest) {
+    kernels.add(kernelName);
+    return runKernel.call(this, kernelName, ...rest);
+  };
+  try {
+    return {value: await fn(), kernels: [...kernels].sort()};
+  } finally {
+    engine.runKernel = runKernel;
+  }
+}
+
 async function runJob(job) {
+  if (job.record_kernels) {
+    const {value, kernels} = await recordingKernels(() => runJob({...job, record_kernels: false}));
+    return {...value, kernels};
+  }
   const model = await tf.loadGraphModel({load: async () => readModelArtifacts(job.model_dir)});
   const feeds = {};
   for (const spec of job.inputs) feeds[spec.name] = readInput(spec);

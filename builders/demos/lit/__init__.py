@@ -19,6 +19,7 @@ from typing import ClassVar
 from ...bundle import bundle_entries
 from ...cache import hash_code, hash_files
 from ...errors import BuildError
+from ...tfjs_kernels import model_kernels
 from ..base import BuildContext, Page
 from . import checkpoint as checkpoint_mod
 from . import embedded, export, formats, models, train, world
@@ -189,11 +190,16 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
         ctx.log(f"lit: {name}: {rows[-1]['params']} params, {rows[-1]['bytes']} bytes, "
                 f"max |TF.js - JAX| {rows[-1]['max_abs_error']:.2g}")
 
-    bundles = bundle_entries({"lit-exports": "site_src/lit/exports.ts"}, ctx.project_root, ctx.cache)
+    # The standalone library runs LiT text towers like the ones shipped here: their kernels suffice.
+    towers_kernels = model_kernels([src.parent for rel, src in files.items() if rel.endswith("model.json")],
+                                   ctx.cache)
+    bundles = bundle_entries({"lit-exports": "site_src/lit/exports.ts"}, ctx.project_root, ctx.cache,
+                             {"lit-exports": towers_kernels})
     files["lit/exports_bin.js"] = bundles["lit-exports"]
     files["lit/playground.js"] = ctx.project_root / "site_src" / "lit" / "playground.js"
     names = list(towers)
     return Page(
+        tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
         name=NAME,
         title="LiT: text meets images",
         description="Type what you see: a LiT text encoder runs on your device and ranks your prompts "

@@ -141,6 +141,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
         "client": {"modelUrl": f"models/{NAME}/model.json"},
     }
     return Page(
+        tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
         name=NAME,
         title="Draw a digit",
         description="A Flax CNN trained on MNIST, converted to TF.js, recognises the digits you draw.",

@@ -141,6 +141,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
                         "rows": 1}],
             "weight_bytes": sum(p.stat().st_size for name, p in files.items() if name.endswith(".bin"))})
     return Page(
+        tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
         name=NAME,
         title="Guestbook with on-device moderation",
         description="Messages are checked by a toxicity model in your browser before they are posted.",

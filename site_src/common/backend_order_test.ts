@@ -1,6 +1,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {DEFAULT_BACKENDS, backendOrder} from './backend';
+import {backendOrder} from './backend_order';
+
+const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'];
 
 test('software-rendered WebGL goes after WASM; a GPU keeps WebGL first', () => {
   assert.deepEqual(backendOrder(DEFAULT_BACKENDS, null, true), ['wasm', 'webgl', 'cpu']);
