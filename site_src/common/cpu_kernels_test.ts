@@ -2,17 +2,10 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {registerFastCpuKernels} from './cpu_kernels';
+import {seededValues} from './seeded_values';
 import {collapse} from './cpu_strided';
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 1073741824 - 1;
-  }
-  return out;
-}
+const values = seededValues;
 
 const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
 

@@ -2,18 +2,10 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {registerFastCpuKernels} from './cpu_kernels';
+import {seededValues} from './seeded_values';
 import {matMulStrided} from './cpu_matmul';
 
-/** Deterministic values in [-1, 1) so failures reproduce. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 1073741824 - 1;
-  }
-  return out;
-}
+const values = seededValues;
 
 interface Case {
   name: string; a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean;
