@@ -122,6 +122,9 @@ def test_touch_drawing_on_a_phone_does_not_scroll_the_page(trained_site, browser
         assert page.get_by_test_id("top-prediction").inner_text() == "7"
         page.get_by_test_id("clear").tap()  # Playwright may scroll to show the button
         wait_ready(page)
+        # let any scroll that tap started finish, so the pad's position below is where it stays
+        page.wait_for_function("""() => new Promise((done) => {
+            const y = scrollY; setTimeout(() => done(scrollY === y), 300); })""")
         scroll_before = page.evaluate("scrollY")
         # drawn bottom to top: without `touch-action: none` this drag scrolls the page (by 182 px
         # when tried) and the browser cancels the stroke
