@@ -249,22 +249,16 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
                  warmups: int, budget_s: float = 120.0, stock_cpu_kernels: bool = False) -> list[dict]:
     """Median/min latency per model in one Node process on `backend`.
 
-    The CPU backend runs with the site's matmul kernels (site_src/common/cpu_matmul.ts), as pages and
+    The CPU backend runs with the site's kernels (site_src/common/cpu_kernels.ts), as pages and
     `verify` do, unless `stock_cpu_kernels`.
     """
-    from builders.convert.tfjs_runtime import RUNNER, model_io_names, runner_env
+    from builders.convert.tfjs_runtime import RUNNER, model_io_names, runner_env, write_input
 
     with tempfile.TemporaryDirectory(prefix="bench-conv-") as tmp:
         jobs = []
         for j, (model_dir, arrays) in enumerate(zip(model_dirs, inputs)):
             names, _ = model_io_names(model_dir)
-            specs = []
-            for name, arr in zip(names, arrays):
-                dtype = "int32" if arr.dtype.kind in "iu" else "bool" if arr.dtype == np.bool_ else "float32"
-                file = Path(tmp) / f"{j}_{name}.bin"
-                file.write_bytes(np.ascontiguousarray(arr.astype({"int32": "<i4", "float32": "<f4",
-                                                                   "bool": "u1"}[dtype])).tobytes())
-                specs.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)})
+            specs = [write_input(name, arr, Path(tmp) / f"{j}_{name}.bin") for name, arr in zip(names, arrays)]
             jobs.append({"model_dir": str(Path(model_dir).resolve()), "inputs": specs, "runs": runs,
                          "warmups": warmups, "budget_ms": budget_s * 1000})
         script = Path(tmp) / "latency.cjs"
@@ -365,7 +359,7 @@ def run_onnx(models: list[Model], root: Path, runs: int, warmups: int,
                     "--target .cache/bench-tools jax2onnx==0.17.1`")
     import importlib.metadata
 
-    from builders.convert.tfjs_runtime import runner_env
+    from builders.convert.tfjs_runtime import runner_env, write_input
 
     label = f"jax2onnx {importlib.metadata.version('jax2onnx')} + ORT"
     rows, jobs, exported = [], [], []
@@ -406,12 +400,7 @@ def run_onnx(models: list[Model], root: Path, runs: int, warmups: int,
             session.run(None, feeds)
             times.append((time.perf_counter() - t1) * 1000)
         row.latency_ms["cpu"] = statistics.median(times)
-        specs = []
-        for j, x in enumerate(m.inputs):
-            file = out / f"in_{j}.bin"
-            file.write_bytes(np.ascontiguousarray(x).tobytes())
-            specs.append({"file": str(file), "dtype": "int32" if x.dtype.kind in "iu" else "float32",
-                          "shape": list(x.shape)})
+        specs = [write_input(f"in_{j}", x, out / f"in_{j}.bin") for j, x in enumerate(m.inputs)]
         jobs.append({"model": str(out / "model.onnx"), "external": [str(f) for f in files if f.name != "model.onnx"],
                      "inputs": specs, "runs": runs, "warmups": warmups, "budget_ms": budget_s * 1000,
                      "out_prefix": str(out / "out")})

@@ -214,11 +214,8 @@ def _scalar_operand(graph: GraphBuilder, node: Node) -> tuple[str, str] | None:
 
 def _operand_beside_scalar(graph: GraphBuilder, node: Node, value: float) -> str | None:
     """For a binary node with a rank-0 constant equal to `value` as one operand, the other operand."""
-    for const_ref, other in (node.inputs, node.inputs[::-1]) if len(node.inputs) == 2 else ():
-        const = _const(graph, const_ref)
-        if const is not None and const.ndim == 0 and _scalar(graph, const_ref) == value:
-            return other
-    return None
+    split = _scalar_operand(graph, node)
+    return split[1] if split is not None and _scalar(graph, split[0]) == value else None
 
 
 def tanh_to_sigmoid(graph: GraphBuilder, keep: set[str]) -> int:

@@ -115,6 +115,16 @@ def model_io_names(model_dir: Path) -> tuple[list[str], list[str]]:
     return inputs, sorted(outputs, key=index)
 
 
+def write_input(name: str, value, file: Path) -> dict:
+    """Write one input as the runners read it (little-endian float32/int32, bool as bytes) and return
+    its spec: `{"name", "dtype", "shape", "file"}`."""
+    arr = np.asarray(value)
+    dtype = tfjs_dtype(arr.dtype)
+    arr = arr.astype(np.uint8 if dtype == "bool" else dtype)
+    file.write_bytes(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
+    return {"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)}
+
+
 def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600) -> list[TfjsResult]:
     """Run all `jobs` in one Node process and return their outputs in order."""
     node = shutil.which("node")
@@ -126,14 +136,7 @@ def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600
         for j, job in enumerate(jobs):
             job_dir = Path(tmp) / f"job{j}"
             job_dir.mkdir()
-            specs = []
-            for name, value in job.inputs.items():
-                arr = np.asarray(value)
-                dtype = tfjs_dtype(arr.dtype)
-                arr = arr.astype(np.uint8 if dtype == "bool" else dtype)
-                file = job_dir / f"in_{name}.bin"
-                file.write_bytes(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
-                specs.append({"name": name, "dtype": dtype, "shape": list(arr.shape), "file": str(file)})
+            specs = [write_input(name, value, job_dir / f"in_{name}.bin") for name, value in job.inputs.items()]
             request["jobs"].append({"model_dir": str(Path(job.model_dir).resolve()), "inputs": specs,
                                     "outputs": list(job.outputs), "out_dir": str(job_dir),
                                     "record_kernels": job.record_kernels})
