@@ -7,10 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
-from .cache import Cache, hash_files
+from . import tfjs_kernels
+from .cache import Cache, hash_code, hash_files
 from .errors import BuildError
 from .proc import run_tool
-from .tfjs_kernels import kernels_entry
 
 # `@tensorflow/tfjs` in page code means our slimmer union (no tfjs-layers / tfjs-data), and a
 # namespace member it lacks (`tf.layers`) is an error instead of a silent `undefined`.
@@ -46,7 +46,8 @@ def bundle_entries(entries: dict[str, str], root: Path, cache: Cache,
     wanted = {name: (None if kernels[name] is None else sorted(kernels[name])) if name in kernels else "none"
               for name in entries}
     inputs = {"entries": entries, "flags": ESBUILD_FLAGS, "kernels": wanted,
-              "src": hash_files([root / "site_src", root / "package-lock.json"])}
+              "src": hash_files([root / "site_src", root / "package-lock.json"]),
+              "kernel_modules": hash_code(tfjs_kernels)}  # the generated registration code
 
     def build(out: Path) -> dict[str, str]:
         names = {}
@@ -57,7 +58,7 @@ def bundle_entries(entries: dict[str, str], root: Path, cache: Cache,
                 raise BuildError(f"bundle entry {entry} does not exist")
             source = root / entry
             if name in kernels:
-                source = kernels_entry(name, source, kernels[name], generated, root / "node_modules")
+                source = tfjs_kernels.kernels_entry(name, source, kernels[name], generated, root / "node_modules")
             tmp = out / f"{name}.js"
             # NODE_PATH: the generated entries live in the cache, which may be outside the project.
             run_tool([esbuild, str(source), *ESBUILD_FLAGS, f"--outfile={tmp}"], cwd=root,

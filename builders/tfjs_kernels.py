@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import Cache
+from .cache import Cache, hash_files
 from .errors import BuildError
 
 BACKENDS = ("cpu", "webgl", "wasm")
@@ -72,7 +72,10 @@ def model_kernels(model_dirs: Iterable[Path], cache: Cache) -> set[str]:
     dirs = sorted({Path(d) for d in model_dirs})
     if not dirs:
         return set()
-    inputs = {"models": [(d / "model.json").read_text() for d in dirs]}
+    runner = Path(__file__).resolve().parent / "convert" / "js" / "run_graph_model.cjs"
+    # Which kernels run depends on the models and on TF.js's version (the npm lock file).
+    inputs = {"models": [(d / "model.json").read_text() for d in dirs],
+              "tfjs": hash_files([runner, Path(__file__).resolve().parents[1] / "package-lock.json"])}
 
     def record(out: Path) -> list[str]:
         # Unknown (batch) sizes 1 and 2: broadcasting against a fixed size-1 axis, and the kernels it
