@@ -246,11 +246,11 @@ def build_suite(names: set[str]) -> list[Model]:
 # ---- measuring ----------------------------------------------------------------------------------
 
 def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend: str, runs: int,
-                 warmups: int, budget_s: float = 120.0, stock_cpu_kernels: bool = False) -> list[dict]:
+                 warmups: int, budget_s: float = 120.0, stock_kernels: bool = False) -> list[dict]:
     """Median/min latency per model in one Node process on `backend`.
 
     The CPU backend runs with the site's kernels (site_src/common/cpu_kernels.ts), as pages and
-    `verify` do, unless `stock_cpu_kernels`.
+    `verify` do, unless `stock_kernels`.
     """
     from builders.convert.tfjs_runtime import RUNNER, model_io_names, runner_env, write_input
 
@@ -265,7 +265,7 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
         script.write_text(LATENCY_JS)
         proc = subprocess.run(["node", str(script)], input=json.dumps({"backend": backend, "jobs": jobs}),
                               capture_output=True, text=True, timeout=1800,
-                              env={**runner_env(stock_cpu_kernels), "RUNNER_JS": str(RUNNER)})
+                              env={**runner_env(stock_kernels), "RUNNER_JS": str(RUNNER)})
         if proc.returncode != 0:
             return [{"error": proc.stderr.strip()[-300:]} for _ in model_dirs]
         out = []
@@ -318,7 +318,7 @@ def run_ours(models: list[Model], root: Path, runs: int, warmups: int, backend: 
     # "cpu_stock": the same CPU backend with only TF.js's own kernels, to show what the site's change.
     for column, tfjs_backend, stock in (("cpu", "cpu", False), ("wasm", "wasm", False), ("cpu_stock", "cpu", True)):
         lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], tfjs_backend, runs,
-                           warmups, budget_s, stock_cpu_kernels=stock)
+                           warmups, budget_s, stock_kernels=stock)
         for (_, row, _), res in zip(ok_models, lat):
             row.latency_ms[column] = res.get("median", res.get("error"))
             if res.get("runs", runs) < runs:
@@ -410,7 +410,7 @@ def run_onnx(models: list[Model], root: Path, runs: int, warmups: int,
             script = Path(tmp) / "ort_latency.cjs"
             script.write_text(ORT_LATENCY_JS)
             proc = subprocess.run(["node", str(script)], input=json.dumps({"jobs": jobs}), capture_output=True,
-                                  text=True, timeout=1800, env=runner_env(stock_cpu_kernels=True))
+                                  text=True, timeout=1800, env=runner_env(stock_kernels=True))
         if proc.returncode != 0:
             for row, _ in exported:
                 row.note += f"onnxruntime-web: {proc.stderr.strip()[-200:]}; "

@@ -24,5 +24,9 @@ for (const file of tests) {
     logLevel: 'warning', packages: 'external'});
   outputs.push(outfile);
 }
-const result = spawnSync(process.execPath, ['--test', ...outputs], {stdio: 'inherit'});
+// Node 20's V8 has relaxed SIMD behind a flag (Chromium and newer Node ship it): turn it on so the
+// WASM kernels' fused multiply-add path (site_src/common/wasm_gemm.ts) is tested too.
+const v8Options = spawnSync(process.execPath, ['--v8-options'], {encoding: 'utf8'}).stdout;
+const flags = /default: --no-experimental-wasm-relaxed-simd/.test(v8Options) ? ['--experimental-wasm-relaxed-simd'] : [];
+const result = spawnSync(process.execPath, [...flags, '--test', ...outputs], {stdio: 'inherit'});
 process.exit(result.status ?? 1);

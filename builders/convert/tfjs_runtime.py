@@ -18,9 +18,11 @@ from .dtypes import tfjs_dtype
 from .errors import NodeRuntimeError
 
 RUNNER = Path(__file__).with_name("js") / "run_graph_model.cjs"
-# The site's faster kernels for TF.js's CPU backend (entry point; it imports its siblings cpu_*.ts).
-# `verify` registers them too, so it checks a model with the kernels the pages run.
-CPU_KERNELS_SOURCE = Path(__file__).resolve().parents[2] / "site_src" / "common" / "cpu_kernels.ts"
+# The site's faster kernels for TF.js's CPU and WASM backends (entry point; it imports its
+# siblings cpu_*.ts and wasm_*.ts). `verify` registers them too, so it checks a model with the
+# kernels the pages run.
+FAST_KERNELS_SOURCE = Path(__file__).resolve().parents[2] / "site_src" / "common" / "fast_kernels.ts"
+FAST_KERNELS_SOURCES = ("fast_kernels.ts", "cpu_*.ts", "wasm_*.ts")
 
 
 def find_node_modules() -> Path:
@@ -42,18 +44,19 @@ def find_node_modules() -> Path:
     )
 
 
-def compiled_cpu_kernels(node_modules: Path) -> Path | None:
-    """`CPU_KERNELS_SOURCE` compiled to CommonJS for Node, or None when the source is not there.
+def compiled_fast_kernels(node_modules: Path) -> Path | None:
+    """`FAST_KERNELS_SOURCE` compiled to CommonJS for Node, or None when the source is not there.
 
     Compiled once per source version into `node_modules/.cache/jaxweb/`, where the module's own
     `require('@tensorflow/tfjs-core')` resolves to the project's TF.js.
     """
-    if not CPU_KERNELS_SOURCE.is_file():
+    if not FAST_KERNELS_SOURCE.is_file():
         return None
     digest = hashlib.sha256()
-    for source in sorted(CPU_KERNELS_SOURCE.parent.glob("cpu_*.ts")):
+    sources = {path for pattern in FAST_KERNELS_SOURCES for path in FAST_KERNELS_SOURCE.parent.glob(pattern)}
+    for source in sorted(sources):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    out = node_modules / ".cache" / "jaxweb" / f"cpu_kernels-{digest.hexdigest()[:12]}.cjs"
+    out = node_modules / ".cache" / "jaxweb" / f"fast_kernels-{digest.hexdigest()[:12]}.cjs"
     if out.is_file():
         return out
     esbuild = node_modules / ".bin" / "esbuild"
@@ -61,26 +64,27 @@ def compiled_cpu_kernels(node_modules: Path) -> Path | None:
         raise NodeRuntimeError("esbuild is not installed: run `npm ci` in the project folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.cjs")
-    proc = subprocess.run([str(esbuild), str(CPU_KERNELS_SOURCE), "--bundle", "--platform=node", "--format=cjs",
+    proc = subprocess.run([str(esbuild), str(FAST_KERNELS_SOURCE), "--bundle", "--platform=node", "--format=cjs",
                            "--packages=external", "--log-level=warning", f"--outfile={tmp}"],
                           capture_output=True, text=True)
     if proc.returncode != 0:
-        raise NodeRuntimeError(f"compiling {CPU_KERNELS_SOURCE.name} for Node failed:\n{proc.stderr.strip()}")
+        raise NodeRuntimeError(f"compiling {FAST_KERNELS_SOURCE.name} for Node failed:\n{proc.stderr.strip()}")
     os.replace(tmp, out)  # atomic: concurrent test workers never see half a file
     return out
 
 
-def runner_env(stock_cpu_kernels: bool = False) -> dict[str, str]:
-    """Environment for `RUNNER` (and scripts that require it): where TF.js is, and which CPU kernels.
+def runner_env(stock_kernels: bool = False) -> dict[str, str]:
+    """Environment for `RUNNER` (and scripts that require it): where TF.js is, and which kernels.
 
-    `stock_cpu_kernels=True` leaves TF.js's own CPU matmul kernels in place (for benchmarks).
+    `stock_kernels=True` leaves TF.js's own kernels in place (for benchmarks), instead of the
+    site's faster CPU and WASM ones.
     """
     node_modules = find_node_modules()
     env = {**os.environ, "TFJS_NODE_MODULES": str(node_modules)}
-    env.pop("TFJS_CPU_KERNELS", None)
-    kernels = None if stock_cpu_kernels else compiled_cpu_kernels(node_modules)
+    env.pop("TFJS_FAST_KERNELS", None)
+    kernels = None if stock_kernels else compiled_fast_kernels(node_modules)
     if kernels is not None:
-        env["TFJS_CPU_KERNELS"] = str(kernels)
+        env["TFJS_FAST_KERNELS"] = str(kernels)
     return env
 
 

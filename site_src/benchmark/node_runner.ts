@@ -9,12 +9,13 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
-import {registerFastCpuKernels} from '../common/cpu_kernels';
+import {registerFastCpuKernels, registerFastWasmKernels} from '../common/fast_kernels';
 import {BenchSpec, benchmarkModel} from './measure';
 
 // Bundled for Node with the real @tensorflow/tfjs (not the pages' alias): register the pages'
-// CPU kernels here so the CPU rows time what a page falling back to the CPU runs.
+// CPU and WASM kernels here so the rows time what a page runs.
 registerFastCpuKernels();
+registerFastWasmKernels();
 
 interface NodeJob { models: (BenchSpec & {dir: string})[]; backends: string[]; runs: number; warmups: number }
 

@@ -10,15 +10,16 @@
  * entry a generated module that registers the kernels the page runs (builders/tfjs_kernels.py),
  * or all of them for pages that do not list theirs.
  *
- * Importing it also replaces some CPU-backend kernels (matrix products, broadcasting arithmetic,
- * transposes) with faster ones (./cpu_kernels.ts): same results, several times faster when a page
- * falls back to the CPU.
+ * Importing it also replaces some kernels with faster ones (same results up to float rounding):
+ * the CPU backend's matrix products, broadcasting arithmetic and transposes (./cpu_kernels.ts,
+ * several times faster when a page falls back to the CPU), and the WASM backend's matrix products
+ * (./wasm_kernels.ts).
  */
 import {version_converter} from '@tensorflow/tfjs-converter';
 import {version_cpu} from '@tensorflow/tfjs-backend-cpu/dist/base';
 import {version_webgl} from '@tensorflow/tfjs-backend-webgl/dist/base';
 import {version_core} from '@tensorflow/tfjs-core';
-import {registerFastCpuKernels} from './cpu_kernels';
+import {registerFastCpuKernels, registerFastWasmKernels} from './fast_kernels';
 
 export * from '@tensorflow/tfjs-core';
 export * from '@tensorflow/tfjs-converter';
@@ -32,3 +33,4 @@ export const version = {
 };
 
 registerFastCpuKernels();
+registerFastWasmKernels();  // when this bundle registers WASM kernels; ./backend.ts tries again

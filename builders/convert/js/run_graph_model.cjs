@@ -16,10 +16,11 @@ const warn = console.warn;
 console.warn = () => {};
 const tf = require(path.join(nodeModules, '@tensorflow/tfjs'));
 console.warn = warn;
-// The site's faster CPU kernels (site_src/common/cpu_kernels.ts, compiled by
+// The site's faster CPU and WASM kernels (site_src/common/fast_kernels.ts, compiled by
 // tfjs_runtime.py), so models are checked with the kernels the pages run.
-const fastCpuKernels = process.env.TFJS_CPU_KERNELS ?
-  require(process.env.TFJS_CPU_KERNELS).registerFastCpuKernels() : [];
+const fastKernels = process.env.TFJS_FAST_KERNELS ? require(process.env.TFJS_FAST_KERNELS) : null;
+const fastCpuKernels = fastKernels ? fastKernels.registerFastCpuKernels() : [];
+let fastWasmKernels = [];
 
 const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
 
@@ -104,6 +105,7 @@ async function main() {
   const request = JSON.parse(fs.readFileSync(0, 'utf8'));
   if (request.backend === 'wasm') {
     require(path.join(nodeModules, '@tensorflow/tfjs-backend-wasm'));
+    if (fastKernels) fastWasmKernels = fastKernels.registerFastWasmKernels();
   }
   await tf.setBackend(request.backend || 'cpu');
   await tf.ready();
@@ -115,7 +117,7 @@ async function main() {
       results.push({ok: false, error: String(err && err.message ? err.message : err)});
     }
   }
-  process.stdout.write(JSON.stringify({backend: tf.getBackend(), fastCpuKernels, results}));
+  process.stdout.write(JSON.stringify({backend: tf.getBackend(), fastCpuKernels, fastWasmKernels, results}));
 }
 
 // Required by other scripts (benchmarks/converter.py) for its loaders; run as a program otherwise.

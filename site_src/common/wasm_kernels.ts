@@ -1,0 +1,208 @@
+/**
+ * Faster matrix products for TF.js's WASM backend: `_FusedMatMul` (dense layers, with bias and
+ * ReLU/ReLU6 fused) and `BatchMatMul` (attention), computed by the SIMD kernels of ./wasm_gemm.ts
+ * directly in the WASM backend's memory (our module imports that memory: no copies).
+ *
+ * Measured on the LiT-Ti text tower (5x16 tokens, 2 cores): TF.js 4.22's own kernels spent ~52 ms
+ * of a ~90 ms run in its XNNPACK dense products (~8 G multiply-adds/s) and ~12 ms in attention's
+ * batched products, which its WASM build runs as a scalar loop; see benchmarks/README.md for the
+ * whole-model numbers.
+ *
+ * Constant weights are packed once into the kernels' panel layout the second time a tensor is
+ * seen as the right-hand side (the first use runs unpacked, so activations are never packed), and
+ * freed with the tensor. Anything else (transposed left operands, other dtypes and activations,
+ * N not a multiple of 4, broadcasting the kernels do not cover, engines without WebAssembly
+ * SIMD) goes to TF.js's own kernel, so results only differ by float rounding.
+ * `registerFastWasmKernels()` must run after the WASM backend's kernels are registered; it works
+ * whether or not the backend has initialised.
+ */
+import {
+  BatchMatMul, DataId, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo, _FusedMatMul, backend_util,
+  getKernel, registerKernel, unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import {GemmActivation, GemmKernels, detectSimd, packB} from './wasm_gemm';
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
+export interface WasmBackendLike {
+  wasm: {
+    HEAPF32: Float32Array;
+    asm?: {memory?: WebAssembly.Memory};
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+  };
+  dataIdMap: {get(dataId: DataId): {memoryOffset: number} | undefined; has(dataId: DataId): boolean};
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+interface PackedWeights { pointer: number; K: number; N: number; transposed: boolean }
+
+/** Counters for tests and the curious: products computed here, and packed weight copies alive. */
+export const wasmKernelStats = {products: 0, packedWeights: 0};
+
+/** Per backend instance: its kernels and packed weights. */
+class WasmMatMul {
+  private readonly kernels: GemmKernels;
+  private readonly packed = new Map<DataId, PackedWeights>();
+  private readonly seen = new WeakSet<object>();
+
+  constructor(private readonly backend: WasmBackendLike, memory: WebAssembly.Memory, relaxedMadd: boolean) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    this.kernels = new GemmKernels(memory, {relaxedMadd, sharedMemory: shared});
+    // Free a packed copy when TF.js frees the tensor it was made from.
+    const dispose = backend.disposeData.bind(backend);
+    backend.disposeData = (dataId: DataId, force?: boolean) => {
+      const disposed = dispose(dataId, force);
+      const weights = this.packed.get(dataId);
+      if (weights && !backend.dataIdMap.has(dataId)) {
+        backend.wasm._free(weights.pointer);
+        this.packed.delete(dataId);
+        wasmKernelStats.packedWeights--;
+      }
+      return disposed;
+    };
+  }
+
+  private offset(t: TensorInfo): number {
+    return this.backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  }
+
+  /** B in panel order, packed on its second use as a right-hand side; null before that. */
+  private packedWeights(b: TensorInfo, K: number, N: number, transposed: boolean): number | null {
+    const cached = this.packed.get(b.dataId);
+    if (cached && cached.K === K && cached.N === N && cached.transposed === transposed) return cached.pointer;
+    if (!this.seen.has(b.dataId as object)) {
+      this.seen.add(b.dataId as object);
+      return null;
+    }
+    if (cached) {
+      this.backend.wasm._free(cached.pointer);
+      wasmKernelStats.packedWeights--;
+    }
+    const pointer = this.packCopy(b, 1, K, N, transposed);
+    this.packed.set(b.dataId, {pointer, K, N, transposed});
+    wasmKernelStats.packedWeights++;
+    return pointer;
+  }
+
+  /** A new heap block holding each of b's `batches` matrices in panel order (caller frees it). */
+  private packCopy(b: TensorInfo, batches: number, K: number, N: number, transposed: boolean): number {
+    const pointer = this.backend.wasm._malloc(batches * K * N * 4);
+    const heap = this.backend.wasm.HEAPF32;  // after _malloc: the heap may have grown
+    const [from, to] = [this.offset(b) / 4, pointer / 4];
+    for (let i = 0; i < batches; i++) {
+      packB(heap.subarray(from + i * K * N, from + (i + 1) * K * N), K, N, transposed,
+        heap.subarray(to + i * K * N, to + (i + 1) * K * N));
+    }
+    return pointer;
+  }
+
+  /**
+   * `act(a @ b + bias)` with a `[..., M, K]`, b `[..., K, N]` (or `[..., N, K]` when transposeB)
+   * and bias `[N]`, or null when this case is TF.js's.
+   */
+  matMul(a: TensorInfo, b: TensorInfo, bias: TensorInfo | undefined, transposeA: boolean, transposeB: boolean,
+    activation: GemmActivation): TensorInfo | null {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || transposeA || a.shape.length < 2 || b.shape.length < 2) return null;
+    if (bias && (bias.dtype !== 'float32' || bias.shape.some((d, i) => i < bias.shape.length - 1 && d !== 1))) return null;
+    const [M, K] = a.shape.slice(-2);
+    const [bRows, bCols] = b.shape.slice(-2);
+    const N = transposeB ? bRows : bCols;
+    if ((transposeB ? bCols : bRows) !== K || M < 1 || K < 1 || N % 4 !== 0 || N < 4) return null;
+    if (bias && bias.shape[bias.shape.length - 1] !== N) return null;
+    const aBatch = a.shape.slice(0, -2);
+    const bBatch = b.shape.slice(0, -2);
+    const batchShape = backend_util.assertAndGetBroadcastShape(aBatch, bBatch);
+    const batches = batchShape.reduce((x, y) => x * y, 1);
+    const [aCount, bCount] = [aBatch, bBatch].map((dims) => dims.reduce((x, y) => x * y, 1));
+    // With one right-hand side, all of a's rows form one product; else one product per batch
+    // entry, where a's batch shape must equal the output's or a is shared.
+    const shared = bCount === 1;
+    const sameBatch = aBatch.length === batchShape.length && aBatch.every((d, i) => d === batchShape[i]);
+    if (!shared && (bCount !== batches || !(sameBatch || aCount === 1))) return null;
+
+    // B's layout: weights wider than one panel (or transposed) are packed once and cached; a
+    // transposed B seen for the first time, or per batch entry (attention's q @ k^T), is packed
+    // for this call only. Row-major B at most one panel wide is already in panel order.
+    let pB = shared && (N > 16 || transposeB) ? this.packedWeights(b, K, N, transposeB) : null;
+    const scratch = pB === null && transposeB ? this.packCopy(b, shared ? 1 : batches, K, N, true) : 0;
+    pB ??= scratch || this.offset(b);
+    const packed = pB !== this.offset(b);
+    const gemm = this.kernels.get(K, N, {bias: bias !== undefined, activation, packed});
+    let out: TensorInfo | null = null;
+    if (gemm) {
+      out = this.backend.makeOutput([...batchShape, M, N], 'float32');
+      const [pA, pC, pBias] = [this.offset(a), this.offset(out), bias ? this.offset(bias) : 0];
+      if (shared) {
+        gemm(pA, pB, pC, pBias, aCount * M);
+      } else {
+        const aStride = aCount === 1 ? 0 : M * K * 4;
+        for (let i = 0; i < batches; i++) gemm(pA + i * aStride, pB + i * K * N * 4, pC + i * M * N * 4, pBias, M);
+      }
+      wasmKernelStats.products++;
+    }
+    if (scratch) this.backend.wasm._free(scratch);
+    return out;
+  }
+}
+
+const FUSABLE: Record<string, GemmActivation> = {linear: 'linear', relu: 'relu', relu6: 'relu6'};
+
+const matMuls = new WeakMap<object, WasmMatMul>();
+let simd: ReturnType<typeof detectSimd> | null = null;
+
+/** The kernels for this backend instance, or null when the engine or the backend cannot run them. */
+function forBackend(backend: WasmBackendLike): WasmMatMul | null {
+  let matMul = matMuls.get(backend);
+  if (matMul === undefined) {
+    simd ??= detectSimd();
+    const memory = backend.wasm?.asm?.memory;
+    if (!simd.simd || !(memory instanceof WebAssembly.Memory)) return null;
+    matMul = new WasmMatMul(backend, memory, simd.relaxedMadd);
+    matMuls.set(backend, matMul);
+  }
+  return matMul;
+}
+
+type FastKernel = (inputs: Record<string, TensorInfo | undefined>, attrs: NamedAttrMap, backend: WasmBackendLike) => TensorInfo | null;
+
+const fusedMatMul: FastKernel = ({a, b, bias, preluActivationWeights}, attrs, backend) => {
+  const activation = FUSABLE[(attrs.activation as string | undefined) ?? 'linear'];
+  if (!a || !b || !activation || preluActivationWeights) return null;
+  return forBackend(backend)?.matMul(a, b, bias, Boolean(attrs.transposeA), Boolean(attrs.transposeB), activation) ?? null;
+};
+
+const batchMatMul: FastKernel = ({a, b}, attrs, backend) => {
+  if (!a || !b) return null;
+  return forBackend(backend)?.matMul(a, b, undefined, Boolean(attrs.transposeA), Boolean(attrs.transposeB), 'linear') ?? null;
+};
+
+const FAST_KERNELS: Record<string, FastKernel> = {[_FusedMatMul]: fusedMatMul, [BatchMatMul]: batchMatMul};
+
+/** Our kernel functions, to tell a registry entry that is already ours. */
+const ours = new WeakSet<object>();
+
+/**
+ * Replace the WASM backend's `_FusedMatMul` and `BatchMatMul` with the faster ones and return the
+ * names of the kernels that are ours now. Safe to call again: kernels registered since (a bundle
+ * that registers the WASM kernels later) are replaced then; those replaced already are left alone.
+ */
+export function registerFastWasmKernels(): string[] {
+  const names: string[] = [];
+  for (const [kernelName, fast] of Object.entries(FAST_KERNELS)) {
+    const original = getKernel(kernelName, 'wasm');
+    if (!original) continue;
+    names.push(kernelName);
+    if (ours.has(original.kernelFunc)) continue;
+    type Args = {inputs: Record<string, TensorInfo | undefined>; attrs: NamedAttrMap; backend: WasmBackendLike};
+    const kernelFunc = ((args: Args) => fast(args.inputs, args.attrs, args.backend) ??
+        original.kernelFunc(args as unknown as Parameters<KernelFunc>[0])) as unknown as KernelFunc;
+    ours.add(kernelFunc);
+    // Keeps the original's setupFunc: a backend initialised later binds the fallback's WASM
+    // function; one initialised already has it bound (setup state lives in the kernel's module).
+    const config: KernelConfig = {...original, kernelFunc};
+    unregisterKernel(kernelName, 'wasm');
+    registerKernel(config);
+  }
+  return names;
+}
