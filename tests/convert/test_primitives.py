@@ -141,6 +141,10 @@ def indexing_cases():
                rng(24).integers(0, 5, (4, 6, 2)).astype(I32)),
         Case("embed_lookup_poly", lambda p, t: jnp.take(p["table"], t, axis=0), {"table": table},
              [((None, None), I32)], [[tokens], [tokens[:1, :2]]], polymorphic_shapes=["(b, t)"]),
+        # Out-of-range ids give NaN rows; the sign of zero survives (1/x tells -0.0 from +0.0).
+        Case("embed_lookup_fill_signed_zeros", lambda p, t: 1.0 / jnp.take(p["table"], t, axis=0),
+             {"table": np.array([[0.0, -0.0, 2.0], [-0.0, 1.0, 0.0]], F32)}, [((None, None), I32)],
+             [[np.array([[0, 1, 2], [-1, 7, -3]], I32)]], polymorphic_shapes=["(b, t)"]),
         static("dynamic_index", lambda x, i: x[:, i], x, np.array(4, I32)),
         static("dynamic_slice", lambda x, i, j: lax.dynamic_slice(x, (i, j, 0), (2, 3, 5)), x,
                np.array(1, I32), np.array(5, I32)),
