@@ -192,6 +192,15 @@ class GraphBuilder:
                     self._dim_sources[var] = (sym, axis)
         return sym
 
+    def set_const_value(self, ref: str, value: np.ndarray) -> None:
+        """Give the Const node `ref` a new value of the same shape and dtype (for graph passes);
+        it stops being the deduplicated constant for its old value."""
+        old = self.weights[ref]
+        if np.shape(value) != old.shape:
+            raise ValueError(f"new value for {ref} has shape {np.shape(value)}, not {old.shape}")
+        self.weights[ref] = np.asarray(value, dtype=old.dtype)
+        self._const_cache = {key: sym for key, sym in self._const_cache.items() if sym.ref != ref}
+
     def const(self, name: str, value: np.ndarray) -> Sym:
         """A `Const` node named `name` whose value is stored in the weights."""
         value = np.asarray(value)

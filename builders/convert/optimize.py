@@ -306,6 +306,141 @@ def fuse_softmax(graph: GraphBuilder, keep: set[str]) -> int:
     return fused
 
 
+# ---- scalar factors folded into dense weights ---------------------------------------------------
+
+def fold_scale_into_matmul(graph: GraphBuilder, keep: set[str]) -> int:
+    """`(x @ W + b) * c` (or `/ c`) for a scalar constant `c`, with only Reshapes between, ->
+    `x @ (W * c) + b * c`, when W and b are constants nothing else reads: one kernel less per
+    attention layer (the query's 1 / sqrt(head size)). Exact when c is a power of two (head
+    sizes 16, 64, 256); otherwise within one rounding of each weight. Run after bias fusion."""
+    folded = 0
+    users = _consumers(graph)
+    bias_only = {"list": {"s": [_b64("BiasAdd")]}}
+    for name, scale_node in list(graph.nodes.items()):
+        if name not in graph.nodes or name in keep or scale_node.op not in ("Mul", "RealDiv"):
+            continue
+        split = _scalar_operand(graph, scale_node)
+        if split is None or (scale_node.op == "RealDiv" and split[0] != scale_node.inputs[1]):
+            continue
+        factor = _scalar(graph, split[0])
+        if factor is None or not np.isfinite(factor) or factor == 0.0:
+            continue
+        ref = split[1]
+        while ref in graph.nodes and graph.nodes[ref].op == "Reshape" and len(users[ref]) == 1 and ref not in keep:
+            ref = graph.nodes[ref].inputs[0]
+        matmul = graph.nodes.get(ref)
+        if matmul is None or matmul.op != "_FusedMatMul" or matmul.attrs.get("fused_ops") != bias_only or \
+                len(users[ref]) != 1 or ref in keep:
+            continue
+        weights, bias = matmul.inputs[1], matmul.inputs[2]
+        w, b = _const(graph, weights), _const(graph, bias)
+        if w is None or b is None or users[weights] != [ref] or users[bias] != [ref] or w.dtype.kind != "f":
+            continue
+        c = np.float32(factor)
+        graph.set_const_value(weights, w / c if scale_node.op == "RealDiv" else w * c)
+        graph.set_const_value(bias, b / c if scale_node.op == "RealDiv" else b * c)
+        _rewire(graph, name, split[1])
+        del graph.nodes[name]
+        users = _consumers(graph)
+        folded += 1
+    return folded
+
+
+# ---- reductions that keep their axis -----------------------------------------------------------
+
+_ELEMENTWISE_UNARY = {"Square", "Sqrt", "Rsqrt", "Neg", "Abs", "Exp", "Log", "Reciprocal", "Sigmoid", "Tanh"}
+_ELEMENTWISE_BINARY = {"Add", "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"}
+_REDUCTIONS = {"Mean", "Sum", "Max", "Min", "Prod"}
+
+
+def _reduced_region(graph: GraphBuilder, start: str, keep: set[str]) -> tuple[set[str], set[str]] | None:
+    """Nodes computing `start` elementwise from reductions and scalar constants only:
+    (elementwise nodes, reductions), or None when anything else feeds in."""
+    region: set[str] = set()
+    reductions: set[str] = set()
+    pending = [start]
+    while pending:
+        ref = pending.pop()
+        if ref in region or ref in reductions:
+            continue
+        node = graph.nodes.get(ref)
+        if ":" in ref or ref in keep or node is None:
+            return None
+        if node.op in _REDUCTIONS:
+            reductions.add(ref)
+        elif node.op in _ELEMENTWISE_UNARY and len(node.inputs) == 1:
+            region.add(ref)
+            pending.append(node.inputs[0])
+        elif node.op in _ELEMENTWISE_BINARY and len(node.inputs) == 2:
+            region.add(ref)
+            for operand in node.inputs:
+                value = _const(graph, operand)
+                if value is None or value.ndim != 0:
+                    pending.append(operand)
+        else:
+            return None
+    return region, reductions
+
+
+def keep_reduced_dims(graph: GraphBuilder, keep: set[str]) -> int:
+    """`expand_dims(f(reduce(x, axis)), axis)` -> `f(reduce(x, axis, keep_dims=True))` for
+    elementwise `f` (scalar constants allowed): the ExpandDims nodes go. Flax's LayerNorm computes
+    mean and variance without the reduced axis and expands both back: two kernels per LayerNorm
+    (50 of the LiT-Ti text tower's ~860), each a TF.js engine call on every backend."""
+    removed = 0
+    users = _consumers(graph)
+    for name, expand in list(graph.nodes.items()):
+        if name not in graph.nodes or expand.op != "ExpandDims" or name in keep:
+            continue
+        axis = _single_axis(graph, expand, 1)
+        found = _reduced_region(graph, expand.inputs[0], keep)
+        if axis is None or found is None:
+            continue
+        region, reductions = found
+        if expand.inputs[0] not in graph.shapes:
+            continue
+        rank = len(graph.shapes[expand.inputs[0]]) + 1
+        axis = axis % rank
+        # Every reduction drops exactly that axis of a rank-`rank` input, and nothing outside
+        # the region reads a reduced value except ExpandDims nodes restoring the same axis.
+        reduced_axes = []
+        for ref in reductions:
+            node = graph.nodes[ref]
+            axes = _const(graph, node.inputs[1])
+            in_rank = len(graph.shapes.get(node.inputs[0], ())) if ":" not in node.inputs[0] else -1
+            reduced_axes.append(None if axes is None or axes.size != 1 or in_rank != rank or
+                                node.attrs.get("keep_dims", {}).get("b") else int(axes.reshape(())) % rank)
+        if any(a != axis for a in reduced_axes):
+            continue
+        expands = set()
+        for ref in region | reductions:
+            for user in users[ref]:
+                if user in region:
+                    continue
+                node = graph.nodes[user]
+                if node.op == "ExpandDims" and user not in keep and node.inputs[0] == ref and \
+                        _single_axis(graph, node, 1) is not None and _single_axis(graph, node, 1) % rank == axis:
+                    expands.add(user)
+                else:
+                    expands = None
+                    break
+            if expands is None:
+                break
+        if not expands:
+            continue
+        for ref in reductions:
+            graph.nodes[ref].attrs["keep_dims"] = attr_bool(True)
+        for ref in region | reductions:
+            shape = list(graph.shapes.get(ref, ()))
+            graph.shapes[ref] = (*shape[:axis], 1, *shape[axis:])
+        for ref in expands:
+            _rewire(graph, ref, graph.nodes[ref].inputs[0])
+            del graph.nodes[ref]
+        users = _consumers(graph)
+        removed += len(expands)
+    return removed
+
+
 # ---- bias + activation fusion ------------------------------------------------------------------
 
 FUSABLE = {"MatMul": "_FusedMatMul", "Conv2D": "_FusedConv2D",
@@ -482,4 +617,6 @@ def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None
         tanh_to_sigmoid(graph, keep)
         fuse_softmax(graph, keep)
         fuse_bias_activation(graph, keep)
+        fold_scale_into_matmul(graph, keep)
+    keep_reduced_dims(graph, keep)
     remove_dead_nodes(graph, outputs)

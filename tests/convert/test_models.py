@@ -285,6 +285,10 @@ def test_models_are_fused(outcomes):
     assert counts["text_encoder_b_t"].get("Softmax") == 1
     # LayerNorm's means: Sum then RealDiv by the element count become Mean.
     assert counts["attention_masked"].get("Mean", 0) >= 4 and "Sum" not in counts["attention_masked"]
+    # ... which keep the reduced axis, so the ExpandDims restoring it go: none left in LayerNorms.
+    assert "ExpandDims" not in outcomes["layernorm"].result.op_counts
+    # The query's 1/sqrt(head size) is folded into its projection's weights: no RealDiv left.
+    assert "RealDiv" not in counts["attention_masked"]
 
 
 def test_tanh_gelu_becomes_one_sigmoid(outcomes):
