@@ -2,22 +2,26 @@
  * Single-precision matrix products as WebAssembly SIMD code generated for each shape:
  * `C[M, N] = act(A[M, K] @ B[K, N] + bias[N])`, all row-major float32 in one wasm memory.
  *
- * Why generate code: TF.js 4.22's WASM backend computes `MatMul` through an XNNPACK build that
- * ran a LiT-Ti text tower's products at ~8 G multiply-adds/s on a 2-core machine, and runs
- * batched products (attention) as a scalar loop at ~0.5. A kernel specialised to K and N, with
- * every stride and offset an immediate operand and B packed into 16-column panels (contiguous
- * streams for the cache), runs the same products at 11-15 G/s; with relaxed SIMD's fused
- * multiply-add (Chromium 114+) at the top of that range. See ./wasm_kernels.ts for how TF.js uses it.
+ * Why generate code: TF.js 4.22's WASM backend computes dense products through an XNNPACK build
+ * and batched products (attention) as a scalar loop. A kernel specialised to K and N, with every
+ * stride and offset an immediate operand and B packed into 12-column panels (one contiguous
+ * stream per panel), runs the LiT-Ti text tower's products ~15% faster than XNNPACK there, and
+ * ~25% faster again with relaxed SIMD's fused multiply-add (Chromium 114+), where XNNPACK's build
+ * has none; attention's batched products ~10x faster. See ./wasm_kernels.ts for how TF.js uses it.
  *
- * Layout of the code: `tile_r_v(pA, pB, pC, pBias)` computes an r x 4v block of C, keeping the
- * r*v accumulators in registers for the whole K loop (unrolled by 4); `gemm(pA, pB, pC, pBias, M)`
- * walks the column panels, and in each the row tiles of `ROWS` rows plus one remainder tile.
+ * Layout of the code: `tile_r_v(pA, pB, pC, pBias)` computes an r x 4v block of C (r <= 3,
+ * v <= 3), keeping its accumulators, the r broadcast A values and the v B vectors in registers
+ * (at most 15 of x64's 16) for the whole K loop; `gemm(pA, pB, pC, pBias, M)` walks the column
+ * panels, and in each the row tiles of 3 rows plus one remainder tile. The K loop is not
+ * unrolled: V8's TurboFan hoists every load of an unrolled body to its top, runs out of
+ * registers and spills (measured 9.5 vs 14.5 G multiply-adds/s for a 3x12 tile, Node 20).
  */
 import {FunctionWriter, I32, Simd, V128, writeModule} from './wasm_emit';
 
-/** Panel width in columns (four f32x4 vectors). */
-export const PANEL = 16;
-const K_UNROLL = 4;
+/** Panel width in columns (three f32x4 vectors). */
+export const PANEL = 12;
+/** Rows per tile. */
+const ROWS = 3;
 
 export type GemmActivation = 'linear' | 'relu' | 'relu6';
 
@@ -37,11 +41,6 @@ export interface GemmFeatures {
   sharedMemory: boolean;
 }
 
-/** Rows per tile: with fused multiply-adds a 3x16 tile's 12 accumulators fit the registers; else 2x16. */
-export function tileRows(features: GemmFeatures): number {
-  return features.relaxedMadd ? 3 : 2;
-}
-
 function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVariant, features: GemmFeatures): FunctionWriter {
   const f = new FunctionWriter([I32, I32, I32, I32]);
   const [pA, pB, pC, pBias] = [0, 1, 2, 3];
@@ -57,12 +56,12 @@ function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVar
     for (let r = 0; r < rows; r++) f.tee(acc[r][v]);
     f.drop();
   }
-  // One k: broadcast A[r, k] for each row, then stream B's row k one vector at a time into every
-  // row's accumulator (rows + 1 + rows*vecs live vectors: no spills in 16 registers).
-  const step = (k: number) => {
-    for (let r = 0; r < rows; r++) f.get(pA).load32Splat(r * K * 4 + k * 4).set(a[r]);
+  // One k: broadcast A[r, k] for each row, then B's row k one vector at a time into every row's
+  // accumulator.
+  const step = () => {
+    for (let r = 0; r < rows; r++) f.get(pA).load32Splat(r * K * 4).set(a[r]);
     for (let v = 0; v < vecs; v++) {
-      f.get(pB).v128Load(k * bRowBytes + v * 16).set(b);
+      f.get(pB).v128Load(v * 16).set(b);
       for (let r = 0; r < rows; r++) {
         if (features.relaxedMadd) f.get(a[r]).get(b).get(acc[r][v]).simd(Simd.f32x4RelaxedMadd);
         else f.get(acc[r][v]).get(a[r]).get(b).simd(Simd.f32x4Mul).simd(Simd.f32x4Add);
@@ -70,17 +69,13 @@ function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVar
       }
     }
   };
-  const unrolled = K - (K % K_UNROLL);
-  if (unrolled > 0) {
-    f.get(pA).i32(unrolled * 4).i32Add().set(end);
-    f.loop();
-    for (let k = 0; k < K_UNROLL; k++) step(k);
-    f.get(pA).i32(4 * K_UNROLL).i32Add().set(pA);
-    f.get(pB).i32(bRowBytes * K_UNROLL).i32Add().set(pB);
-    f.get(pA).get(end).i32Ne().brIf(0);
-    f.end();
-  }
-  for (let k = 0; k < K % K_UNROLL; k++) step(k);
+  f.get(pA).i32(K * 4).i32Add().set(end);
+  f.loop();
+  step();
+  f.get(pA).i32(4).i32Add().set(pA);
+  f.get(pB).i32(bRowBytes).i32Add().set(pB);
+  f.get(pA).get(end).i32Ne().brIf(0);
+  f.end();
   for (let r = 0; r < rows; r++) {
     for (let v = 0; v < vecs; v++) {
       f.get(pC).get(acc[r][v]);
@@ -98,7 +93,7 @@ function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVar
  */
 export function gemmModuleBytes(K: number, N: number, variant: GemmVariant, features: GemmFeatures): Uint8Array<ArrayBuffer> {
   if (K < 1 || N < 4 || N % 4) throw new Error(`gemm kernel needs K >= 1 and N a positive multiple of 4 (K=${K}, N=${N})`);
-  const rows = tileRows(features);
+  const rows = ROWS;
   const fullN = N - (N % PANEL);
   const panels: {from: number; to: number; vecs: number}[] = [];
   if (fullN) panels.push({from: 0, to: fullN, vecs: PANEL / 4});

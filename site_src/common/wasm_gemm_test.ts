@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {GemmActivation, GemmFeatures, GemmKernels, detectSimd, gemmModuleBytes, packB} from './wasm_gemm';
+import {GemmActivation, GemmFeatures, GemmKernels, PANEL, detectSimd, gemmModuleBytes, packB} from './wasm_gemm';
 import {seededValues} from './seeded_values';
 
 /** float64 reference of act(A @ B + bias). */
@@ -22,8 +22,8 @@ function reference(a: Float32Array, b: Float32Array, bias: Float32Array | null, 
 const simd = detectSimd();
 const FEATURES: GemmFeatures[] = [{relaxedMadd: false, sharedMemory: false}];
 if (simd.relaxedMadd) FEATURES.push({relaxedMadd: true, sharedMemory: false});
-// Shapes cover full and partial 16-column panels (N = 4..60), row tiles and their remainders
-// (M = 1..7), K shorter than, equal to and not a multiple of the unroll (4), and the LiT tower's.
+// Shapes cover full and partial 12-column panels (N = 4..60), 3-row tiles and their remainders
+// (M = 1..7), K from 1, and the LiT tower's.
 const SHAPES = [[1, 1, 4], [2, 3, 8], [3, 4, 12], [5, 7, 16], [7, 9, 20], [4, 16, 36], [6, 5, 60], [16, 64, 16],
   [80, 192, 192], [80, 192, 768], [80, 768, 192]];
 
@@ -57,15 +57,17 @@ test('generated kernels match a float64 reference on every shape, layout, bias a
   }
 });
 
-test('packB orders B (or its transpose) in 16-column panels, the last one narrower', () => {
-  const K = 3, N = 20;
+test('packB orders B (or its transpose) in PANEL-column panels, the last one narrower', () => {
+  const K = 3, N = PANEL + 8;
   const b = Float32Array.from({length: K * N}, (_, i) => i);  // b[k, n] = k * N + n
   const bT = Float32Array.from({length: K * N}, (_, i) => (i % K) * N + Math.floor(i / K));  // same matrix, N x K
   const out = new Float32Array(K * N), outT = new Float32Array(K * N);
   packB(b, K, N, false, out);
   packB(bT, K, N, true, outT);
-  assert.deepEqual(Array.from(out.subarray(0, 17)), [...Array.from({length: 16}, (_, n) => n), N]);
-  assert.deepEqual(Array.from(out.subarray(48, 56)), [16, 17, 18, 19, N + 16, N + 17, N + 18, N + 19]);
+  const panel = Array.from({length: PANEL}, (_, n) => n);
+  assert.deepEqual(Array.from(out.subarray(0, PANEL + 1)), [...panel, N]);  // row 0 of panel 0, then row 1
+  const tail = K * PANEL;  // the last panel: 8 columns per row
+  assert.deepEqual(Array.from(out.subarray(tail, tail + 10)), [...panel.slice(0, 8).map((n) => PANEL + n), N + PANEL, N + PANEL + 1]);
   assert.deepEqual(outT, out);
 });
 

@@ -20,7 +20,7 @@ import {
   BatchMatMul, DataId, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo, _FusedMatMul, backend_util,
   getKernel, registerKernel, unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import {GemmActivation, GemmKernels, detectSimd, packB} from './wasm_gemm';
+import {GemmActivation, GemmKernels, PANEL, detectSimd, packB} from './wasm_gemm';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
 export interface WasmBackendLike {
@@ -123,8 +123,8 @@ class WasmMatMul {
 
     // B's layout: weights wider than one panel (or transposed) are packed once and cached; a
     // transposed B seen for the first time, or per batch entry (attention's q @ k^T), is packed
-    // for this call only. Row-major B at most one panel wide is already in panel order.
-    let pB = shared && (N > 16 || transposeB) ? this.packedWeights(b, K, N, transposeB) : null;
+    // for this call only; anything else is read row-major.
+    let pB = shared && (N > PANEL || transposeB) ? this.packedWeights(b, K, N, transposeB) : null;
     const scratch = pB === null && transposeB ? this.packCopy(b, shared ? 1 : batches, K, N, true) : 0;
     pB ??= scratch || this.offset(b);
     const packed = pB !== this.offset(b);
