@@ -3,11 +3,13 @@
  * `C[M, N] = act(A[M, K] @ B[K, N] + bias[N])`, all row-major float32 in one wasm memory.
  *
  * Why generate code: TF.js 4.22's WASM backend computes dense products through an XNNPACK build
- * and batched products (attention) as a scalar loop. A kernel specialised to K and N, with every
- * stride and offset an immediate operand and B packed into 12-column panels (one contiguous
- * stream per panel), runs the LiT-Ti text tower's products ~15% faster than XNNPACK there, and
- * ~25% faster again with relaxed SIMD's fused multiply-add (Chromium 114+), where XNNPACK's build
- * has none; attention's batched products ~10x faster. See ./wasm_kernels.ts for how TF.js uses it.
+ * without fused multiply-adds, and batched products (attention) as a scalar loop. A kernel
+ * specialised to K and N, with every stride and offset an immediate operand and B packed into
+ * 12-column panels (one contiguous stream per panel), ran the LiT-Ti text tower's dense products
+ * 1.65-1.7x as fast as XNNPACK with relaxed SIMD's `f32x4.relaxed_madd` (Chromium 114+, Node 22+;
+ * Node 20 with --experimental-wasm-relaxed-simd), ~1.07x without it, and attention's batched
+ * products ~7x as fast (2-core x86-64, interleaved in one process). See ./wasm_kernels.ts for how
+ * TF.js uses it.
  *
  * Layout of the code: `tile_r_v(pA, pB, pC, pBias)` computes an r x 4v block of C (r <= 3,
  * v <= 3), keeping its accumulators, the r broadcast A values and the v B vectors in registers

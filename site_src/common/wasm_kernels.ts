@@ -3,15 +3,17 @@
  * ReLU/ReLU6 fused) and `BatchMatMul` (attention), computed by the SIMD kernels of ./wasm_gemm.ts
  * directly in the WASM backend's memory (our module imports that memory: no copies).
  *
- * Measured on the LiT-Ti text tower (5x16 tokens, 2 cores): TF.js 4.22's own kernels spent ~52 ms
- * of a ~90 ms run in its XNNPACK dense products (~8 G multiply-adds/s) and ~12 ms in attention's
- * batched products, which its WASM build runs as a scalar loop; see benchmarks/README.md for the
- * whole-model numbers.
+ * Measured on the LiT-Ti text tower (5x16 tokens, 2 cores, Node 20 with relaxed SIMD): the
+ * products took 20.7 ms instead of TF.js's 35.7 ms (XNNPACK dense products, scalar-loop batched
+ * ones); in headless Chromium the whole tower went from ~75 to ~48 ms (benchmarks/README.md).
  *
  * Constant weights are packed once into the kernels' panel layout the second time a tensor is
- * seen as the right-hand side (the first use runs unpacked, so activations are never packed), and
- * freed with the tensor. Anything else (transposed left operands, other dtypes and activations,
- * N not a multiple of 4, broadcasting the kernels do not cover, engines without WebAssembly
+ * seen as the right-hand side (the first use reads it row-major, so activations are never
+ * cached), and freed with the tensor; the copies live in the WASM heap, as XNNPACK's packed
+ * weights did, and `tf.memory()` does not count them. A transposed right-hand side is packed for
+ * the call (TF.js 4.22's own kernel adds the bias wrongly there: every row after the first gets
+ * the last bias value). Anything else (transposed left operands, other dtypes and activations,
+ * N not a multiple of 4, batch broadcasting beyond one side shared, engines without WebAssembly
  * SIMD) goes to TF.js's own kernel, so results only differ by float rounding.
  * `registerFastWasmKernels()` must run after the WASM backend's kernels are registered; it works
  * whether or not the backend has initialised.
