@@ -35,7 +35,7 @@ export interface GemmVariant {
   activation: GemmActivation;
 }
 
-/** What the WebAssembly engine offers (see `detectFeatures`). */
+/** What the WebAssembly engine and memory offer (see `detectSimd`). */
 export interface GemmFeatures {
   /** `f32x4.relaxed_madd` (relaxed SIMD): one fused multiply-add instead of a multiply and an add. */
   relaxedMadd: boolean;
@@ -58,22 +58,19 @@ function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVar
     for (let r = 0; r < rows; r++) f.tee(acc[r][v]);
     f.drop();
   }
-  // One k: broadcast A[r, k] for each row, then B's row k one vector at a time into every row's
-  // accumulator.
-  const step = () => {
-    for (let r = 0; r < rows; r++) f.get(pA).load32Splat(r * K * 4).set(a[r]);
-    for (let v = 0; v < vecs; v++) {
-      f.get(pB).v128Load(v * 16).set(b);
-      for (let r = 0; r < rows; r++) {
-        if (features.relaxedMadd) f.get(a[r]).get(b).get(acc[r][v]).simd(Simd.f32x4RelaxedMadd);
-        else f.get(acc[r][v]).get(a[r]).get(b).simd(Simd.f32x4Mul).simd(Simd.f32x4Add);
-        f.set(acc[r][v]);
-      }
-    }
-  };
+  // The K loop; each k broadcasts A[r, k] for each row, then adds B's row k times those into every
+  // row's accumulators, one B vector at a time.
   f.get(pA).i32(K * 4).i32Add().set(end);
   f.loop();
-  step();
+  for (let r = 0; r < rows; r++) f.get(pA).load32Splat(r * K * 4).set(a[r]);
+  for (let v = 0; v < vecs; v++) {
+    f.get(pB).v128Load(v * 16).set(b);
+    for (let r = 0; r < rows; r++) {
+      if (features.relaxedMadd) f.get(a[r]).get(b).get(acc[r][v]).simd(Simd.f32x4RelaxedMadd);
+      else f.get(acc[r][v]).get(a[r]).get(b).simd(Simd.f32x4Mul).simd(Simd.f32x4Add);
+      f.set(acc[r][v]);
+    }
+  }
   f.get(pA).i32(4).i32Add().set(pA);
   f.get(pB).i32(bRowBytes).i32Add().set(pB);
   f.get(pA).get(end).i32Ne().brIf(0);
@@ -95,7 +92,6 @@ function tile(K: number, N: number, rows: number, vecs: number, variant: GemmVar
  */
 export function gemmModuleBytes(K: number, N: number, variant: GemmVariant, features: GemmFeatures): Uint8Array<ArrayBuffer> {
   if (K < 1 || N < 4 || N % 4) throw new Error(`gemm kernel needs K >= 1 and N a positive multiple of 4 (K=${K}, N=${N})`);
-  const rows = ROWS;
   const fullN = N - (N % PANEL);
   const panels: {from: number; to: number; vecs: number}[] = [];
   if (fullN) panels.push({from: 0, to: fullN, vecs: PANEL / 4});
@@ -104,7 +100,7 @@ export function gemmModuleBytes(K: number, N: number, variant: GemmVariant, feat
   const functions: FunctionWriter[] = [];
   const tileIndex = new Map<string, number>();
   for (const {vecs} of panels) {
-    for (let r = 1; r <= rows; r++) {
+    for (let r = 1; r <= ROWS; r++) {
       tileIndex.set(`${r},${vecs}`, functions.length);
       functions.push(tile(K, N, r, vecs, variant, features));
     }
@@ -126,15 +122,15 @@ export function gemmModuleBytes(K: number, N: number, variant: GemmVariant, feat
     g.loop();
     g.i32(0).set(m).get(pA).set(pa);
     g.get(pC).get(j).i32(4).i32Mul().i32Add().set(pc);
-    // while (m + rows <= M) one full tile
+    // while (m + ROWS <= M) one full tile
     g.block().loop();
-    g.get(m).i32(rows).i32Add().get(M).i32GtU().brIf(1);
-    callTile(rows, vecs);
-    g.get(m).i32(rows).i32Add().set(m);
-    g.get(pa).i32(rows * K * 4).i32Add().set(pa);
-    g.get(pc).i32(rows * N * 4).i32Add().set(pc);
+    g.get(m).i32(ROWS).i32Add().get(M).i32GtU().brIf(1);
+    callTile(ROWS, vecs);
+    g.get(m).i32(ROWS).i32Add().set(m);
+    g.get(pa).i32(ROWS * K * 4).i32Add().set(pa);
+    g.get(pc).i32(ROWS * N * 4).i32Add().set(pc);
     g.br(0).end().end();
-    for (let r = 1; r < rows; r++) {
+    for (let r = 1; r < ROWS; r++) {
       g.get(M).get(m).i32Sub().i32(r).i32Eq().if();
       callTile(r, vecs);
       g.end();
