@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-node", action="store_true")
     parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX Runtime Web comparison")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="alternate ONNX Runtime Web and TF.js this many times, so a change in the "
-                             "machine's load hits both; the targets use every round's runs (default: 1)")
+                        help="alternate ONNX Runtime Web and TF.js this many times (ORT first, then last), so "
+                             "a change in the machine's load hits both; the targets use every round's runs "
+                             "(default: 1)")
     args = parser.parse_args(argv)
     cache = Cache(PROJECT_ROOT / ".cache")
     pages = []
@@ -197,12 +198,20 @@ def main(argv: list[str] | None = None) -> int:
                   "onnxruntime-web npm package (see this script's docstring)")
         results = []
         for round_ in range(max(1, args.rounds)):
+            def run_tfjs(round_=round_):
+                return bench.run(bench.BenchSettings(
+                    site=site, backends=[b.strip() for b in args.backends.split(",")], runs=args.runs,
+                    warmups=args.warmups, models=[], node=not args.no_node and round_ == 0, pages=False,
+                    timeout_s=600))
+
+            # ORT first in odd rounds, last in even ones: neither always runs right after the other.
+            ort_first = round_ % 2 == 0
+            if not ort_first:
+                report = run_tfjs()
             if (site / "ort" / "tower.onnx").is_file():
                 results.append({**run_ort(site, args.runs, args.warmups), "round": round_ + 1})
-            report = bench.run(bench.BenchSettings(
-                site=site, backends=[b.strip() for b in args.backends.split(",")], runs=args.runs,
-                warmups=args.warmups, models=[], node=not args.no_node and round_ == 0, pages=False,
-                timeout_s=600))
+            if ort_first:
+                report = run_tfjs()
             results += [{**r, "round": round_ + 1} for r in report["results"]]
         report["results"] = results
         shutil.rmtree(site, ignore_errors=True)
