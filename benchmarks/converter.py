@@ -6,7 +6,8 @@
 Per model: converts? (and why not), conversion seconds, model bytes (model.json + shards), graph
 node count, whether `model.execute` runs synchronously (no control-flow nodes), TF.js latency
 (median of `--runs` calls after `--warmups`, each call reads every output back with dataSync)
-on the Node CPU and WASM backends, and the max |error| against JAX on both backends.
+on the Node CPU and WASM backends, with the site's faster kernels (as pages run them) and with
+TF.js's own, and the max |error| against JAX on both backends.
 
 The models: the article's `prod` (static (3, 2) and polymorphic (b, 2)), the MNIST demo's CNN
 (builders/demos/mnist/model.py, polymorphic batch, one 28x28 image), a LiT-Ti-sized text tower
@@ -56,7 +57,11 @@ const {tf, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
 
 async function main() {
   const req = JSON.parse(fs.readFileSync(0, 'utf8'));
-  if (req.backend === 'wasm') require(path.join(process.env.TFJS_NODE_MODULES, '@tensorflow/tfjs-backend-wasm'));
+  if (req.backend === 'wasm') {
+    require(path.join(process.env.TFJS_NODE_MODULES, '@tensorflow/tfjs-backend-wasm'));
+    // The site's WASM matrix products, as pages run them (absent with stock kernels).
+    if (process.env.TFJS_FAST_KERNELS) require(process.env.TFJS_FAST_KERNELS).registerFastWasmKernels();
+  }
   await tf.setBackend(req.backend);
   await tf.ready();
   const results = [];
@@ -249,8 +254,8 @@ def node_latency(model_dirs: list[Path], inputs: list[list[np.ndarray]], backend
                  warmups: int, budget_s: float = 120.0, stock_kernels: bool = False) -> list[dict]:
     """Median/min latency per model in one Node process on `backend`.
 
-    The CPU backend runs with the site's kernels (site_src/common/cpu_kernels.ts), as pages and
-    `verify` do, unless `stock_kernels`.
+    Both backends run with the site's kernels (site_src/common/fast_kernels.ts: CPU kernels, WASM
+    matrix products), as pages and `verify` do, unless `stock_kernels`.
     """
     from builders.convert.tfjs_runtime import RUNNER, model_io_names, runner_env, write_input
 
@@ -315,8 +320,9 @@ def run_ours(models: list[Model], root: Path, runs: int, warmups: int, backend: 
                  for m, _, d in ok_models]
         for (_, row, _), report in zip(ok_models, verify_many(cases, backend=tfjs_backend)):
             row.max_error[tfjs_backend] = report.error or report.max_abs_error
-    # "cpu_stock": the same CPU backend with only TF.js's own kernels, to show what the site's change.
-    for column, tfjs_backend, stock in (("cpu", "cpu", False), ("wasm", "wasm", False), ("cpu_stock", "cpu", True)):
+    # "*_stock": the same backend with only TF.js's own kernels, to show what the site's change.
+    for column, tfjs_backend, stock in (("cpu", "cpu", False), ("wasm", "wasm", False), ("cpu_stock", "cpu", True),
+                                        ("wasm_stock", "wasm", True)):
         lat = node_latency([d for _, _, d in ok_models], [m.inputs for m, _, _ in ok_models], tfjs_backend, runs,
                            warmups, budget_s, stock_kernels=stock)
         for (_, row, _), res in zip(ok_models, lat):
@@ -474,7 +480,8 @@ def fmt(v: Any, digits: int = 1) -> str:
 
 def print_table(rows: list[Row]) -> None:
     header = ["model", "converter", "converts", "convert s", "bytes", "nodes", "sync execute",
-              "CPU ms (median)", "WASM ms (median)", "CPU ms, TF.js kernels (median)", "max err CPU", "max err WASM"]
+              "CPU ms (median)", "WASM ms (median)", "CPU ms, TF.js kernels (median)",
+              "WASM ms, TF.js kernels (median)", "max err CPU", "max err WASM"]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in rows:
@@ -485,7 +492,7 @@ def print_table(rows: list[Row]) -> None:
         print("| " + " | ".join([
             r.model, r.converter, "yes", fmt(r.seconds, 2), f"{r.bytes:,}", str(r.nodes), fmt(r.sync_execute),
             fmt(r.latency_ms.get("cpu"), 2), fmt(r.latency_ms.get("wasm"), 2), fmt(r.latency_ms.get("cpu_stock"), 2),
-            err.get("cpu", "-"), err.get("wasm", "-")]) + " |")
+            fmt(r.latency_ms.get("wasm_stock"), 2), err.get("cpu", "-"), err.get("wasm", "-")]) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:
