@@ -274,6 +274,9 @@ def format_table(results: list[dict]) -> str:
                      human_bytes(r["peakBytes"]) if "peakBytes" in r else "-",
                      f"{r['shardFiles']} ({r['shardsInFlight']})" if r.get("shardFiles") else "-"]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    kernels = {r["runtime"]: r["wasmMatMul"] for r in results if r.get("wasmMatMul")}
+    if kernels:  # whose kernels ran WASM's matrix products (site_src/common/wasm_kernels.ts)
+        lines += ["", "WASM matrix products: " + "; ".join(f"{rt}: {k}" for rt, k in sorted(kernels.items()))]
     return "\n".join(lines)
 
 

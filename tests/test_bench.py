@@ -134,9 +134,12 @@ def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
         assert row["backend"] == row["requestedBackend"]  # the backend that really ran
         if row["backend"] == "wasm":
             assert row["wasmThreads"] == 1  # single-threaded: no cross-origin isolation here
+            # The site's matrix products ran (Chromium has relaxed SIMD; Node 20 only behind a flag).
+            assert row["wasmMatMul"] in ("site, relaxed SIMD", "site, SIMD"), row["wasmMatMul"]
     for spec in specs:
         assert f"| chromium | wasm, 1 thread | {spec['id']} |" in proc.stdout
     assert "targets (issue 8), this run:" in proc.stdout
+    assert "WASM matrix products: chromium: site, relaxed SIMD; node" in proc.stdout
     if any(s["id"].startswith("mnist/") for s in specs):
         assert "- MNIST on WASM in Chromium: median " in proc.stdout
     for page in {s["page"] for s in specs}:
@@ -187,6 +190,7 @@ def test_page_runs_a_model_on_wasm_single_threaded(site_server, browser_page):
     page.wait_for_selector('[data-testid="status"][data-state="done"]')
     (result,) = json.loads(page.input_value('[data-testid="results-json"]'))
     assert result["model"] == "jax/static" and result["backend"] == "wasm" and result["wasmThreads"] == 1
+    assert result["wasmMatMul"] == "site, relaxed SIMD"  # Chromium 114+: fused multiply-adds
     assert result["crossOriginIsolated"] is False
     assert result["shardFiles"] >= 1 and result["shardsInFlight"] >= 1
     assert page.get_attribute('[data-testid="progress"]', "value") == "100"  # load progress reached the end

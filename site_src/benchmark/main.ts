@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import {BACKEND_LABELS, configureWasm} from '../common/backend';
+import {wasmMatMulKernels} from '../common/wasm_kernels';
 import {dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
 import {showError, showProgress} from '../common/progress';
@@ -15,6 +16,8 @@ interface BenchPageConfig { models: BenchSpec[] }
 interface PageResult extends BenchResult {
   requestedBackend: string;
   wasmThreads: number | null;
+  /** On WASM: whose matrix-product kernels ran (../common/wasm_kernels.ts). */
+  wasmMatMul: string | null;
   crossOriginIsolated: boolean;
   userAgent: string;
   /** Weight files fetched, and how many were in flight at once (tf.loadGraphModel fetches all shards together). */
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       shardsInFlight: maxOverlap(shards.map((e) => [e.startTime, e.responseEnd] as [number, number])),
       ...result, requestedBackend: requested,
       wasmThreads: backend === 'wasm' ? getThreadsCount() : null,
+      wasmMatMul: backend === 'wasm' ? wasmMatMulKernels() : null,
       crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
       userAgent: navigator.userAgent, tfjsVersion: tf.version_core, date: new Date().toISOString(),
     };
@@ -139,7 +143,8 @@ async function main(): Promise<void> {
     const row = document.createElement('tr');
     row.dataset.testid = 'result-row';
     cell(row, full.model);
-    cell(row, label + (full.wasmThreads ? ` (${full.wasmThreads} thread${full.wasmThreads > 1 ? 's' : ''})` : ''));
+    cell(row, label + (full.wasmThreads ? ` (${full.wasmThreads} thread${full.wasmThreads > 1 ? 's' : ''}, ` +
+      `matrix products: ${full.wasmMatMul})` : ''));
     for (const v of [full.loadMs, full.firstMs, full.warmupMs, full.meanMs, full.medianMs]) cell(row, ms(v));
     cell(row, String(full.runs));
     cell(row, formatBytes(full.peakBytes));

@@ -10,6 +10,7 @@ import {join} from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {getThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import {registerFastCpuKernels, registerFastWasmKernels} from '../common/fast_kernels';
+import {wasmMatMulKernels} from '../common/wasm_kernels';
 import {BenchSpec, benchmarkModel} from './measure';
 
 // Bundled for Node with the real @tensorflow/tfjs (not the pages' alias): register the pages'
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
         const result = await benchmarkModel(spec, () => tf.loadGraphModel(fileHandler(spec.dir)),
           {runs: job.runs, warmups: job.warmups});
         emit({...result, requestedBackend: backend, wasmThreads: tf.getBackend() === 'wasm' ? getThreadsCount() : null,
+          wasmMatMul: tf.getBackend() === 'wasm' ? wasmMatMulKernels() : null,
           runtime: `node ${process.version}`});
       } catch (err) {
         emit({model: spec.id, backend, error: err instanceof Error ? err.message : String(err)});

@@ -184,6 +184,20 @@ const FAST_KERNELS: Record<string, FastKernel> = {[_FusedMatMul]: fusedMatMul, [
 /** Our kernel functions, to tell a registry entry that is already ours. */
 const ours = new WeakSet<object>();
 
+/** What runs the WASM backend's matrix products here (for benchmark reports). */
+export type WasmMatMulKernels = 'site, relaxed SIMD' | 'site, SIMD' | 'TF.js';
+
+/**
+ * The site's kernels with relaxed SIMD's fused multiply-add, the site's with plain SIMD, or TF.js's
+ * own (not registered, or an engine without WebAssembly SIMD).
+ */
+export function wasmMatMulKernels(): WasmMatMulKernels {
+  const kernel = getKernel(_FusedMatMul, 'wasm') ?? getKernel(BatchMatMul, 'wasm');
+  simd ??= detectSimd();
+  if (!kernel || !ours.has(kernel.kernelFunc) || !simd.simd) return 'TF.js';
+  return simd.relaxedMadd ? 'site, relaxed SIMD' : 'site, SIMD';
+}
+
 /**
  * Replace the WASM backend's `_FusedMatMul` and `BatchMatMul` with the faster ones and return the
  * names of the kernels that are ours now. Safe to call again: kernels registered since (a bundle

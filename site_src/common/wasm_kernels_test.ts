@@ -2,7 +2,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import {registerFastWasmKernels, wasmKernelStats} from './wasm_kernels';
+import {registerFastWasmKernels, wasmKernelStats, wasmMatMulKernels} from './wasm_kernels';
 import {detectSimd} from './wasm_gemm';
 import {seededValues} from './seeded_values';
 
@@ -57,7 +57,9 @@ test('WASM matrix products agree with TF.js\'s CPU kernels, weights packed or no
   await tf.setBackend('wasm');
   const stock = tf.getKernel('_FusedMatMul', 'wasm').kernelFunc;
   const tensors = CASES.map((c, i) => inputs(c, 10 * i));
+  assert.equal(wasmMatMulKernels(), 'TF.js');
   assert.deepEqual(registerFastWasmKernels().sort(), ['BatchMatMul', '_FusedMatMul']);
+  assert.match(wasmMatMulKernels(), /^site, (relaxed )?SIMD$/);
   assert.deepEqual(registerFastWasmKernels().sort(), ['BatchMatMul', '_FusedMatMul']);  // idempotent
   assert.notEqual(tf.getKernel('_FusedMatMul', 'wasm').kernelFunc, stock, 'kernel was not replaced');
   const before = tf.memory().numTensors;
