@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import {backendOrder} from './backend_order';
 // The backend without kernels: each page's bundle registers the kernels it needs (builders/tfjs_kernels.py).
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
-import {registerFastWasmKernels} from './wasm_kernels';
 
 /** Backends in order of preference; the first that initialises is used. */
 export const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
@@ -21,12 +20,10 @@ let wasmConfigured = false;
  * cross-origin-isolated pages (COOP + COEP headers), which GitHub Pages cannot send. Forcing the
  * flag off makes that choice explicit (and holds even where an older browser exposes
  * `SharedArrayBuffer` without isolation): such pages get the single-threaded SIMD build.
- * Also makes sure the WASM backend runs the site's matrix-product kernels (./wasm_kernels.ts).
  * Safe to call more than once; must run before the WASM backend initialises.
  */
 export function configureWasm(root: string): void {
   if (wasmConfigured) return;
-  registerFastWasmKernels();
   setWasmPaths(new URL(root + 'assets/wasm/', document.baseURI).href);
   if (!globalThis.crossOriginIsolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   wasmConfigured = true;

@@ -9,18 +9,15 @@
  * to float rounding: sums are accumulated in float64) and only speed differs. The site's TF.js
  * (./tfjs.ts) calls it on import.
  */
-import {
-  BatchMatMul, KernelConfig, KernelFunc, Max, Mean, NamedAttrMap, Softmax, Sum, TensorInfo, Transpose,
-  _FusedMatMul, getKernel, registerKernel, unregisterKernel,
-} from '@tensorflow/tfjs-core';
+import {BatchMatMul, Max, Mean, Softmax, Sum, Transpose, _FusedMatMul} from '@tensorflow/tfjs-core';
 import {BINARY_KERNELS, broadcastBinary} from './cpu_binary';
 import {CpuBackend, float32Values} from './cpu_backend';
 import {fastMatMul} from './cpu_matmul';
 import {RowReduction, reduceRows, softmaxRows, trailingRows} from './cpu_reduce';
 import {transposeValues} from './cpu_transpose';
+import {FastKernel as FastKernelOn, overrideKernels} from './kernel_override';
 
-/** A fast kernel: its result, or null to fall back to TF.js's own kernel. */
-type FastKernel = (inputs: Record<string, TensorInfo | undefined>, attrs: NamedAttrMap, backend: CpuBackend) => TensorInfo | null;
+type FastKernel = FastKernelOn<CpuBackend>;
 
 function binary(op: typeof BINARY_KERNELS[number]): FastKernel {
   return ({a, b}, _attrs, backend) => {
@@ -76,27 +73,10 @@ const FAST_KERNELS: Record<string, FastKernel> = {
   ...Object.fromEntries(BINARY_KERNELS.map((op) => [op, binary(op)])),
 };
 
-let registered = false;
-
-const replaced: string[] = [];
-
 /**
- * Replace the CPU backend's kernels listed above with the fast ones (idempotent) and return the
- * names of the kernels replaced (none when the CPU backend is not loaded).
+ * Put the kernels listed above in front of the CPU backend's own (safe to call again) and return
+ * their names (none when the CPU backend is not loaded).
  */
 export function registerFastCpuKernels(): string[] {
-  if (registered) return replaced;
-  for (const [kernelName, fast] of Object.entries(FAST_KERNELS)) {
-    const original = getKernel(kernelName, 'cpu');
-    if (!original) continue;
-    type Args = {inputs: Record<string, TensorInfo | undefined>; attrs: NamedAttrMap; backend: CpuBackend};
-    const kernelFunc = ((args: Args) => fast(args.inputs, args.attrs, args.backend) ??
-        original.kernelFunc(args as unknown as Parameters<KernelFunc>[0])) as unknown as KernelFunc;
-    const config: KernelConfig = {...original, kernelFunc};
-    unregisterKernel(kernelName, 'cpu');
-    registerKernel(config);
-    replaced.push(kernelName);
-  }
-  registered = true;
-  return replaced;
+  return overrideKernels('cpu', FAST_KERNELS);
 }

@@ -32,5 +32,7 @@ export const version = {
   'tfjs-converter': version_converter, tfjs: version_core,
 };
 
+// The kernel-registration module builders/bundle.py puts in front of each page's entry has run by
+// now, so the backends' own kernels, which these go in front of, are registered.
 registerFastCpuKernels();
-registerFastWasmKernels();  // when this bundle registers WASM kernels; ./backend.ts tries again
+registerFastWasmKernels();

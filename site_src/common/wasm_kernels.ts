@@ -18,10 +18,8 @@
  * `registerFastWasmKernels()` must run after the WASM backend's kernels are registered; it works
  * whether or not the backend has initialised.
  */
-import {
-  BatchMatMul, DataId, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo, _FusedMatMul, backend_util,
-  getKernel, registerKernel, unregisterKernel,
-} from '@tensorflow/tfjs-core';
+import {BatchMatMul, DataId, TensorInfo, _FusedMatMul, backend_util} from '@tensorflow/tfjs-core';
+import {FastKernel as FastKernelOn, isOverridden, overrideKernels} from './kernel_override';
 import {GemmActivation, GemmKernels, PANEL, detectSimd, packB} from './wasm_gemm';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
@@ -166,7 +164,7 @@ function forBackend(backend: WasmBackendLike): WasmMatMul | null {
   return matMul;
 }
 
-type FastKernel = (inputs: Record<string, TensorInfo | undefined>, attrs: NamedAttrMap, backend: WasmBackendLike) => TensorInfo | null;
+type FastKernel = FastKernelOn<WasmBackendLike>;
 
 const fusedMatMul: FastKernel = ({a, b, bias, preluActivationWeights}, attrs, backend) => {
   const activation = FUSABLE[(attrs.activation as string | undefined) ?? 'linear'];
@@ -181,9 +179,6 @@ const batchMatMul: FastKernel = ({a, b}, attrs, backend) => {
 
 const FAST_KERNELS: Record<string, FastKernel> = {[_FusedMatMul]: fusedMatMul, [BatchMatMul]: batchMatMul};
 
-/** Our kernel functions, to tell a registry entry that is already ours. */
-const ours = new WeakSet<object>();
-
 /** What runs the WASM backend's matrix products here (for benchmark reports). */
 export type WasmMatMulKernels = 'site, relaxed SIMD' | 'site, SIMD' | 'TF.js';
 
@@ -192,33 +187,16 @@ export type WasmMatMulKernels = 'site, relaxed SIMD' | 'site, SIMD' | 'TF.js';
  * own (not registered, or an engine without WebAssembly SIMD).
  */
 export function wasmMatMulKernels(): WasmMatMulKernels {
-  const kernel = getKernel(_FusedMatMul, 'wasm') ?? getKernel(BatchMatMul, 'wasm');
   simd ??= detectSimd();
-  if (!kernel || !ours.has(kernel.kernelFunc) || !simd.simd) return 'TF.js';
+  if (!(isOverridden(_FusedMatMul, 'wasm') || isOverridden(BatchMatMul, 'wasm')) || !simd.simd) return 'TF.js';
   return simd.relaxedMadd ? 'site, relaxed SIMD' : 'site, SIMD';
 }
 
 /**
- * Replace the WASM backend's `_FusedMatMul` and `BatchMatMul` with the faster ones and return the
- * names of the kernels that are ours now. Safe to call again: kernels registered since (a bundle
- * that registers the WASM kernels later) are replaced then; those replaced already are left alone.
+ * Put `_FusedMatMul` and `BatchMatMul` above in front of the WASM backend's own and return the
+ * names that are ours now (safe to call again; none when the WASM backend's kernels are not
+ * registered).
  */
 export function registerFastWasmKernels(): string[] {
-  const names: string[] = [];
-  for (const [kernelName, fast] of Object.entries(FAST_KERNELS)) {
-    const original = getKernel(kernelName, 'wasm');
-    if (!original) continue;
-    names.push(kernelName);
-    if (ours.has(original.kernelFunc)) continue;
-    type Args = {inputs: Record<string, TensorInfo | undefined>; attrs: NamedAttrMap; backend: WasmBackendLike};
-    const kernelFunc = ((args: Args) => fast(args.inputs, args.attrs, args.backend) ??
-        original.kernelFunc(args as unknown as Parameters<KernelFunc>[0])) as unknown as KernelFunc;
-    ours.add(kernelFunc);
-    // Keeps the original's setupFunc: a backend initialised later binds the fallback's WASM
-    // function; one initialised already has it bound (setup state lives in the kernel's module).
-    const config: KernelConfig = {...original, kernelFunc};
-    unregisterKernel(kernelName, 'wasm');
-    registerKernel(config);
-  }
-  return names;
+  return overrideKernels('wasm', FAST_KERNELS);
 }
