@@ -50,20 +50,13 @@ CONTROL_FLOW = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond",
 
 LATENCY_JS = r"""
 'use strict';
-// The verify runner's loaders: one copy of the model.json/shard reading and input decoding.
+// The verify runner's backend set-up and loaders: one copy of each.
 const fs = require('fs');
-const path = require('path');
-const {tf, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
+const {tf, useBackend, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
 
 async function main() {
   const req = JSON.parse(fs.readFileSync(0, 'utf8'));
-  if (req.backend === 'wasm') {
-    require(path.join(process.env.TFJS_NODE_MODULES, '@tensorflow/tfjs-backend-wasm'));
-    // The site's WASM matrix products, as pages run them (absent with stock kernels).
-    if (process.env.TFJS_FAST_KERNELS) require(process.env.TFJS_FAST_KERNELS).registerFastWasmKernels();
-  }
-  await tf.setBackend(req.backend);
-  await tf.ready();
+  await useBackend(req.backend);  // with the site's kernels, unless runner_env(stock_kernels=True)
   const results = [];
   for (const job of req.jobs) {
     try {

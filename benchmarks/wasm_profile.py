@@ -31,15 +31,11 @@ from builders.convert.tfjs_runtime import RUNNER, runner_env, write_input  # noq
 PROFILE_JS = r"""
 'use strict';
 const fs = require('fs');
-const path = require('path');
-const {tf, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
+const {tf, useBackend, readModelArtifacts, readInput} = require(process.env.RUNNER_JS);
 
 async function main() {
   const job = JSON.parse(fs.readFileSync(0, 'utf8'));
-  require(path.join(process.env.TFJS_NODE_MODULES, '@tensorflow/tfjs-backend-wasm'));
-  if (process.env.TFJS_FAST_KERNELS) require(process.env.TFJS_FAST_KERNELS).registerFastWasmKernels();
-  await tf.setBackend('wasm');
-  await tf.ready();
+  await useBackend('wasm');  // with the site's kernels, unless runner_env(stock_kernels=True)
   const model = await tf.loadGraphModel({load: async () => readModelArtifacts(job.model_dir)});
   const x = readInput(job.input);
   const once = () => { const y = model.execute(x); y.dataSync(); y.dispose(); };

@@ -101,14 +101,19 @@ async function runJob(job) {
   return {ok: true, outputs: results, ms, async: usedAsync};
 }
 
-async function main() {
-  const request = JSON.parse(fs.readFileSync(0, 'utf8'));
-  if (request.backend === 'wasm') {
+/** Switch TF.js to `backend` ('cpu' or 'wasm'), with the site's kernels for it when they are loaded. */
+async function useBackend(backend) {
+  if (backend === 'wasm') {
     require(path.join(nodeModules, '@tensorflow/tfjs-backend-wasm'));
     if (fastKernels) fastWasmKernels = fastKernels.registerFastWasmKernels();
   }
-  await tf.setBackend(request.backend || 'cpu');
+  await tf.setBackend(backend);
   await tf.ready();
+}
+
+async function main() {
+  const request = JSON.parse(fs.readFileSync(0, 'utf8'));
+  await useBackend(request.backend || 'cpu');
   const results = [];
   for (const job of request.jobs) {
     try {
@@ -120,8 +125,9 @@ async function main() {
   process.stdout.write(JSON.stringify({backend: tf.getBackend(), fastCpuKernels, fastWasmKernels, results}));
 }
 
-// Required by other scripts (benchmarks/converter.py) for its loaders; run as a program otherwise.
-module.exports = {tf, readModelArtifacts, readInput};
+// Required by other scripts (benchmarks/converter.py, benchmarks/wasm_profile.py) for its backend
+// set-up and loaders; run as a program otherwise.
+module.exports = {tf, useBackend, readModelArtifacts, readInput};
 
 if (require.main === module) {
   main().catch((err) => {
