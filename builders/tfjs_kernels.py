@@ -67,15 +67,14 @@ def _inputs_and_outputs(model_dir: Path, unknown: int) -> tuple[dict[str, np.nda
 
 def model_kernels(model_dirs: Iterable[Path], cache: Cache) -> set[str]:
     """The kernels TF.js calls to load and run these models (recorded under Node, cached by model.json)."""
-    from .convert.tfjs_runtime import TfjsJob, run_tfjs
+    from .convert.tfjs_runtime import RUNNER, TfjsJob, run_tfjs
 
     dirs = sorted({Path(d) for d in model_dirs})
     if not dirs:
         return set()
-    runner = Path(__file__).resolve().parent / "convert" / "js" / "run_graph_model.cjs"
     # Which kernels run depends on the models and on TF.js's version (the npm lock file).
     inputs = {"models": [(d / "model.json").read_text() for d in dirs],
-              "tfjs": hash_files([runner, Path(__file__).resolve().parents[1] / "package-lock.json"])}
+              "tfjs": hash_files([RUNNER, Path(__file__).resolve().parents[1] / "package-lock.json"])}
 
     def record(out: Path) -> list[str]:
         # Unknown (batch) sizes 1 and 2: broadcasting against a fixed size-1 axis, and the kernels it

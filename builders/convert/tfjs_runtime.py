@@ -18,11 +18,10 @@ from .dtypes import tfjs_dtype
 from .errors import NodeRuntimeError
 
 RUNNER = Path(__file__).with_name("js") / "run_graph_model.cjs"
-# The site's faster kernels for TF.js's CPU and WASM backends (entry point; it imports its
-# siblings cpu_*.ts and wasm_*.ts). `verify` registers them too, so it checks a model with the
-# kernels the pages run.
+# The site's faster kernels for TF.js's CPU and WASM backends (entry point; it imports siblings
+# in site_src/common/). `verify` registers them too, so it checks a model with the kernels the
+# pages run.
 FAST_KERNELS_SOURCE = Path(__file__).resolve().parents[2] / "site_src" / "common" / "fast_kernels.ts"
-FAST_KERNELS_SOURCES = ("fast_kernels.ts", "cpu_*.ts", "wasm_*.ts")
 
 
 def find_node_modules() -> Path:
@@ -53,8 +52,9 @@ def compiled_fast_kernels(node_modules: Path) -> Path | None:
     if not FAST_KERNELS_SOURCE.is_file():
         return None
     digest = hashlib.sha256()
-    sources = {path for pattern in FAST_KERNELS_SOURCES for path in FAST_KERNELS_SOURCE.parent.glob(pattern)}
-    for source in sorted(sources):
+    # Every module beside it, not just the ones it imports today: recompiling is cheap, a stale
+    # copy is not.
+    for source in sorted(p for p in FAST_KERNELS_SOURCE.parent.glob("*.ts") if not p.name.endswith("_test.ts")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     out = node_modules / ".cache" / "jaxweb" / f"fast_kernels-{digest.hexdigest()[:12]}.cjs"
     if out.is_file():
