@@ -382,6 +382,33 @@ def _reduced_region(graph: GraphBuilder, start: str, keep: set[str]) -> tuple[se
     return region, reductions
 
 
+def _dropped_axis(graph: GraphBuilder, reduction: Node, rank: int) -> int | None:
+    """The one axis a keep_dims=False reduction of a rank-`rank` input drops, else None."""
+    axes = _const(graph, reduction.inputs[1])
+    source = reduction.inputs[0]
+    if axes is None or axes.size != 1 or reduction.attrs.get("keep_dims", {}).get("b") or ":" in source or \
+            len(graph.shapes.get(source, ())) != rank:
+        return None
+    return int(axes.reshape(())) % rank
+
+
+def _restoring_expands(graph: GraphBuilder, users: dict[str, list[str]], nodes: set[str], region: set[str],
+                       axis: int, rank: int, keep: set[str]) -> set[str] | None:
+    """The ExpandDims nodes restoring `axis` that are the only readers of `nodes` outside
+    `region`; None when anything else reads them."""
+    expands = set()
+    for ref in nodes:
+        for user in users[ref]:
+            if user in region:
+                continue
+            node = graph.nodes[user]
+            user_axis = _single_axis(graph, node, 1) if node.op == "ExpandDims" else None
+            if user in keep or user_axis is None or user_axis % rank != axis or node.inputs[0] != ref:
+                return None
+            expands.add(user)
+    return expands
+
+
 def keep_reduced_dims(graph: GraphBuilder, keep: set[str]) -> int:
     """`expand_dims(f(reduce(x, axis)), axis)` -> `f(reduce(x, axis, keep_dims=True))` for
     elementwise `f` (scalar constants allowed): the ExpandDims nodes go. Flax's LayerNorm computes
@@ -390,42 +417,19 @@ def keep_reduced_dims(graph: GraphBuilder, keep: set[str]) -> int:
     removed = 0
     users = _consumers(graph)
     for name, expand in list(graph.nodes.items()):
-        if name not in graph.nodes or expand.op != "ExpandDims" or name in keep:
+        if name not in graph.nodes or expand.op != "ExpandDims" or name in keep or \
+                expand.inputs[0] not in graph.shapes:
             continue
         axis = _single_axis(graph, expand, 1)
         found = _reduced_region(graph, expand.inputs[0], keep)
         if axis is None or found is None:
             continue
         region, reductions = found
-        if expand.inputs[0] not in graph.shapes:
-            continue
         rank = len(graph.shapes[expand.inputs[0]]) + 1
         axis = axis % rank
-        # Every reduction drops exactly that axis of a rank-`rank` input, and nothing outside
-        # the region reads a reduced value except ExpandDims nodes restoring the same axis.
-        reduced_axes = []
-        for ref in reductions:
-            node = graph.nodes[ref]
-            axes = _const(graph, node.inputs[1])
-            in_rank = len(graph.shapes.get(node.inputs[0], ())) if ":" not in node.inputs[0] else -1
-            reduced_axes.append(None if axes is None or axes.size != 1 or in_rank != rank or
-                                node.attrs.get("keep_dims", {}).get("b") else int(axes.reshape(())) % rank)
-        if any(a != axis for a in reduced_axes):
+        if any(_dropped_axis(graph, graph.nodes[ref], rank) != axis for ref in reductions):
             continue
-        expands = set()
-        for ref in region | reductions:
-            for user in users[ref]:
-                if user in region:
-                    continue
-                node = graph.nodes[user]
-                if node.op == "ExpandDims" and user not in keep and node.inputs[0] == ref and \
-                        _single_axis(graph, node, 1) is not None and _single_axis(graph, node, 1) % rank == axis:
-                    expands.add(user)
-                else:
-                    expands = None
-                    break
-            if expands is None:
-                break
+        expands = _restoring_expands(graph, users, region | reductions, region, axis, rank, keep)
         if not expands:
             continue
         for ref in reductions:
