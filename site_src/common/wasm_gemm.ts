@@ -6,10 +6,10 @@
  * without fused multiply-adds, and batched products (attention) as a scalar loop. A kernel
  * specialised to K and N, with every stride and offset an immediate operand and B packed into
  * 12-column panels (one contiguous stream per panel), ran the LiT-Ti text tower's dense products
- * 1.65-1.7x as fast as XNNPACK with relaxed SIMD's `f32x4.relaxed_madd` (Chromium 114+, Node 22+;
+ * 1.4-2.2x as fast as XNNPACK with relaxed SIMD's `f32x4.relaxed_madd` (Chromium 114+, Node 22+;
  * Node 20 with --experimental-wasm-relaxed-simd), ~1.07x without it, and attention's batched
- * products ~7x as fast (2-core x86-64, interleaved in one process). See ./wasm_kernels.ts for how
- * TF.js uses it.
+ * products 7-10x as fast (2-core x86-64 VM; benchmarks/wasm_profile.py). See ./wasm_kernels.ts for
+ * how TF.js uses it.
  *
  * Layout of the code: `tile_r_v(pA, pB, pC, pBias)` computes an r x 4v block of C (r <= 3,
  * v <= 3), keeping its accumulators, the r broadcast A values and the v B vectors in registers

@@ -3,9 +3,10 @@
  * ReLU/ReLU6 fused) and `BatchMatMul` (attention), computed by the SIMD kernels of ./wasm_gemm.ts
  * directly in the WASM backend's memory (our module imports that memory: no copies).
  *
- * Measured on the LiT-Ti text tower (5x16 tokens, 2 cores, Node 20 with relaxed SIMD): the
- * products took 20.7 ms instead of TF.js's 35.7 ms (XNNPACK dense products, scalar-loop batched
- * ones); in headless Chromium the whole tower went from ~75 to ~48 ms (benchmarks/README.md).
+ * Measured on the LiT-Ti text tower (5x16 tokens, 2 cores, Node 20 with relaxed SIMD,
+ * benchmarks/wasm_profile.py): the products took 23.8 ms instead of TF.js's 59.2 ms (XNNPACK dense
+ * products, scalar-loop batched ones); in headless Chromium the whole tower went from ~75 to
+ * 48-53 ms (benchmarks/README.md).
  *
  * Constant weights are packed once into the kernels' panel layout the second time a tensor is
  * seen as the right-hand side (the first use reads it row-major, so activations are never
