@@ -135,6 +135,13 @@ def lower_conv_general_dilated(ctx: LoweringContext, eqn, lhs: Sym, rhs: Sym):
         raise NotImplementedError("convolution kernels with symbolic sizes")
     aval = out_aval(eqn)
     out_dtype = np.dtype(aval.dtype)
+    if out_dtype.kind != "f":
+        # TF.js' convolution kernels are float32 only and would fail at run time.
+        raise NotImplementedError(f"convolution of {out_dtype} values (TF.js convolves float32 only: "
+                                  "cast the operands to float32 before the convolution)")
+    if any(is_static_dim(d) and int(d) == 0 for d in (*aval.shape, *lhs.shape, *rhs.shape)):
+        # An empty output, or a sum over nothing: zeros, which TF.js' kernels cannot produce.
+        return [ctx.broadcast_to(ctx.scalar(0, out_dtype), aval.shape)]
     x = ctx.transpose(lhs, [lhs_spec[0], *lhs_spec[2:], lhs_spec[1]])
     w = ctx.transpose(rhs, [*rhs_spec[2:], rhs_spec[1], rhs_spec[0]])
     if x.dtype != out_dtype:

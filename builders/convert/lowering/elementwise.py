@@ -133,9 +133,75 @@ def lower_convert(ctx: LoweringContext, eqn, x: Sym):
     return [ctx.cast(x, eqn.params["new_dtype"])]
 
 
-@register("reduce_precision", "stop_gradient", "optimization_barrier", "copy", "copy_p")
+@register("stop_gradient", "optimization_barrier", "copy", "copy_p")
 def lower_identity(ctx: LoweringContext, eqn, *xs: Sym):
     return list(xs)
+
+
+FLOAT32_MANTISSA_BITS, FLOAT32_EXPONENT_BITS = 23, 8
+
+
+@register("reduce_precision")
+def lower_reduce_precision(ctx: LoweringContext, eqn, x: Sym):
+    """XLA's ReducePrecision on float32 without bit casts (TF.js has none): the mantissa is
+    rounded to nearest-even at the value's own quantum, then values outside the reduced
+    exponent range become +-inf or signed zero (the reduced format's subnormals are
+    flushed, as XLA does); NaN and +-inf pass through."""
+    exponent_bits = int(eqn.params["exponent_bits"])
+    mantissa_bits = int(eqn.params["mantissa_bits"])
+    if x.dtype.kind != "f":
+        return [x]
+    g = ctx.graph
+    y = x
+    if mantissa_bits < FLOAT32_MANTISSA_BITS:
+        y = _round_mantissa(ctx, x, mantissa_bits)
+    if exponent_bits < FLOAT32_EXPONENT_BITS:
+        y = _clamp_exponent(ctx, y, exponent_bits)
+    if y is x:
+        return [x]
+    keep = g.op("LogicalNot", [g.op("IsFinite", [x], shape=x.shape, dtype=np.bool_)], shape=x.shape,
+                dtype=np.bool_)
+    return [g.op("SelectV2", [keep, x, y], {"T": attr_type(x.dtype)}, shape=x.shape, dtype=x.dtype)]
+
+
+def _binary(ctx: LoweringContext, op: str, a: Sym, b: Sym, dtype=None) -> Sym:
+    return ctx.graph.op(op, [a, b], shape=a.shape if a.rank >= b.rank else b.shape, dtype=dtype or a.dtype)
+
+
+def _round_mantissa(ctx: LoweringContext, x: Sym, mantissa_bits: int) -> Sym:
+    """`x` rounded half-to-even to `mantissa_bits` explicit mantissa bits: Round(x / q) * q with
+    q = 2^(floor(log2|x|) - mantissa_bits), both steps exact in float32. Subnormal inputs use
+    the smallest normal exponent, which is their quantum in XLA's bit arithmetic too."""
+    g = ctx.graph
+    f = x.dtype
+    magnitude = g.op("Maximum", [g.op("Abs", [x], shape=x.shape, dtype=f), ctx.scalar(np.finfo(np.float32).tiny, f)],
+                     shape=x.shape, dtype=f)
+    log2 = _binary(ctx, "Mul", g.op("Log", [magnitude], shape=x.shape, dtype=f), ctx.scalar(1 / np.log(2), f))
+    exponent = g.op("Floor", [log2], shape=x.shape, dtype=f)
+    # Log's rounding can put floor(log2) one off next to a power of two: correct it both ways.
+    two = ctx.scalar(2.0, f)
+    too_big = _binary(ctx, "Greater", _binary(ctx, "Pow", two, exponent), magnitude, np.bool_)
+    exponent = _binary(ctx, "Sub", exponent, ctx.cast(too_big, f))
+    next_power = _binary(ctx, "Pow", two, _binary(ctx, "AddV2", exponent, ctx.scalar(1.0, f)))
+    too_small = _binary(ctx, "LessEqual", next_power, magnitude, np.bool_)
+    exponent = _binary(ctx, "AddV2", exponent, ctx.cast(too_small, f))
+    quantum = _binary(ctx, "Pow", two, _binary(ctx, "Sub", exponent, ctx.scalar(float(mantissa_bits), f)))
+    steps = g.op("Round", [_binary(ctx, "RealDiv", x, quantum)], shape=x.shape, dtype=f)
+    return _binary(ctx, "Mul", steps, quantum)
+
+
+def _clamp_exponent(ctx: LoweringContext, y: Sym, exponent_bits: int) -> Sym:
+    """Values too large for the reduced exponent become +-inf, too small ones signed zero."""
+    g = ctx.graph
+    f = y.dtype
+    max_exponent = (1 << (exponent_bits - 1)) - 1
+    magnitude = g.op("Abs", [y], shape=y.shape, dtype=f)
+    overflow = _binary(ctx, "GreaterEqual", magnitude, ctx.scalar(2.0 ** (max_exponent + 1), f), np.bool_)
+    underflow = _binary(ctx, "Less", magnitude, ctx.scalar(2.0 ** (1 - max_exponent), f), np.bool_)
+    signed_inf = _binary(ctx, "Mul", g.op("Sign", [y], shape=y.shape, dtype=f), ctx.scalar(np.inf, f))
+    signed_zero = _binary(ctx, "Mul", y, ctx.scalar(0.0, f))
+    y = g.op("SelectV2", [overflow, signed_inf, y], {"T": attr_type(f)}, shape=y.shape, dtype=f)
+    return g.op("SelectV2", [underflow, signed_zero, y], {"T": attr_type(f)}, shape=y.shape, dtype=f)
 
 
 @register("select_n")

@@ -321,6 +321,47 @@ def _top_k_last(ctx: LoweringContext, x: Sym, k: Any) -> tuple[Sym, Sym]:
     return values, idx
 
 
+# How the order is built: TF.js' TopKV2 (CPU, WASM, and WebGL, which hands small rows to
+# the CPU code) sorts descending and breaks ties by the lower index, so it is a stable
+# descending sort. A sort by several keys (or by one float key with JAX's NaN rule: NaN
+# after +inf ascending, before it in top_k) is then a sequence of stable sorts, least
+# significant key first, each permuting the running order (LSD radix sort).
+
+def _descending_keys(ctx: LoweringContext, key: Sym, ascending: bool) -> list[Sym]:
+    """Keys whose descending stable order is `key`'s order (most significant first):
+    floats give (is-NaN, value with NaN zeroed); ascending order flips the values exactly
+    (`-x` for floats, `-1 - x` for integers, which cannot overflow)."""
+    g = ctx.graph
+    if key.dtype == np.bool_:
+        key = ctx.cast(key, np.int32)
+    keys = []
+    if key.dtype.kind == "f":
+        is_nan = g.op("IsNan", [key], shape=key.shape, dtype=np.bool_)
+        keys.append(ctx.cast(is_nan, np.int32))
+        key = g.op("SelectV2", [is_nan, ctx.scalar(0, key.dtype), key], {"T": attr_type(key.dtype)},
+                   shape=key.shape, dtype=key.dtype)
+    if ascending:
+        if key.dtype.kind == "f":
+            key = g.op("Neg", [key], shape=key.shape, dtype=key.dtype)
+        else:
+            key = g.op("Sub", [ctx.scalar(-1, key.dtype), key], shape=key.shape, dtype=key.dtype)
+    if keys and ascending:  # NaN goes last in an ascending sort
+        keys[0] = g.op("Sub", [ctx.scalar(1, np.int32), keys[0]], shape=key.shape, dtype=np.int32)
+    return [*keys, key]
+
+
+def _stable_order(ctx: LoweringContext, keys: Sequence[Sym], ascending: bool) -> Sym:
+    """Indices that sort the rows of the last axis by `keys` (most significant first)."""
+    order_keys = [k for key in keys for k in _descending_keys(ctx, key, ascending)]
+    n = order_keys[0].shape[-1]
+    order = None
+    for key in reversed(order_keys):
+        permuted = key if order is None else _take_last(ctx, key, order)
+        _, idx = _top_k_last(ctx, permuted, n)
+        order = idx if order is None else _take_last(ctx, order, idx)
+    return order
+
+
 @register("top_k")
 def lower_top_k(ctx: LoweringContext, eqn, x: Sym, *rest: Sym):
     if rest:
@@ -328,36 +369,38 @@ def lower_top_k(ctx: LoweringContext, eqn, x: Sym, *rest: Sym):
     k = eqn.params["k"]
     axis = int(eqn.params.get("axis", x.rank - 1)) % x.rank
     perm = [d for d in range(x.rank) if d != axis] + [axis]
-    values, idx = _top_k_last(ctx, ctx.transpose(x, perm), k)
     inverse = [perm.index(d) for d in range(x.rank)]
+    xt = ctx.transpose(x, perm)
+    if xt.dtype.kind == "f":  # NaN ranks above +inf: a full stable sort, then the first k
+        order = _stable_order(ctx, [xt], ascending=False)
+        shape = [*xt.shape[:-1], k]
+        idx = ctx.strided_slice(order, [0] * xt.rank, [0] * (xt.rank - 1) + [k], shape=shape,
+                                begin_mask=(1 << xt.rank) - 1, end_mask=(1 << (xt.rank - 1)) - 1)
+        values = _take_last(ctx, xt, idx)
+    else:
+        values, idx = _top_k_last(ctx, xt if xt.dtype != np.bool_ else ctx.cast(xt, np.int32), k)
+        if xt.dtype == np.bool_:
+            values = ctx.cast(values, np.bool_)
     return [ctx.transpose(values, inverse), ctx.transpose(idx, inverse)]
 
 
 @register("sort")
 def lower_sort(ctx: LoweringContext, eqn, *operands: Sym):
-    """Ascending sort along one axis via TopKV2 of the negated key (stable for ties on the
-    CPU backend), carrying the other operands along with a batched GatherV2."""
-    if int(eqn.params["num_keys"]) != 1:
-        raise NotImplementedError("sort with more than one key")
-    g = ctx.graph
+    """Ascending sort along one axis by the first `num_keys` operands (JAX's total order:
+    NaN last), carrying the other operands along with a gather."""
+    num_keys = int(eqn.params["num_keys"])
     rank = operands[0].rank
     axis = int(eqn.params["dimension"]) % rank
     perm = [d for d in range(rank) if d != axis] + [axis]
     inverse = [perm.index(d) for d in range(rank)]
-    key = ctx.transpose(operands[0], perm)
-    if key.dtype == np.bool_:
-        key = ctx.cast(key, np.int32)
-    n = key.shape[-1]
-    neg = g.op("Neg", [key], shape=key.shape, dtype=key.dtype)
-    neg_values, idx = _top_k_last(ctx, neg, n)
+    moved = [ctx.transpose(operand, perm) for operand in operands]
+    order = _stable_order(ctx, moved[:num_keys], ascending=True)
     outs = []
-    for i, operand in enumerate(operands):
-        if i == 0 and operand.dtype != np.bool_:
-            sorted_t = g.op("Neg", [neg_values], shape=key.shape, dtype=key.dtype)
-        elif _is_iota(const_value(ctx, operand), axis):  # argsort: the sorted iota is the index
-            sorted_t = ctx.cast(idx, operand.dtype)
+    for operand, value in zip(moved, operands):
+        if _is_iota(const_value(ctx, value), axis):  # argsort: the sorted iota is the order
+            sorted_t = ctx.cast(order, operand.dtype)
         else:
-            sorted_t = _take_last(ctx, ctx.transpose(operand, perm), idx)
+            sorted_t = _take_last(ctx, operand, order)
         outs.append(ctx.transpose(sorted_t, inverse))
     return outs
 

@@ -1,0 +1,107 @@
+"""Lowerings that once gave wrong numbers without an error, found on JAX's own primitive
+harnesses: each is checked exactly (atol = rtol = 0) in TF.js on CPU and WASM, with the
+inputs that exposed it (NaN, +-inf, ties, subnormals, values next to float32's limits)."""
+
+from __future__ import annotations
+
+import json
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from builders.convert import convert_jax
+from builders.convert.errors import UnsupportedPrimitiveError
+from tests.convert.harness import Case, rng, run_cases
+
+F32 = np.float32
+INT32 = np.iinfo(np.int32)
+
+
+def exact(name, fn, *inputs):
+    sigs = [(np.shape(x), np.asarray(x).dtype) for x in inputs]
+    return Case(name, lambda p, *xs: fn(*xs), {}, sigs, [list(inputs)], atol=0.0, rtol=0.0)
+
+
+def with_nan_and_ties() -> np.ndarray:
+    """Rows with NaN, +-inf, signed zeros and many ties."""
+    x = rng(1).integers(0, 4, size=(3, 40)).astype(F32)
+    x[0, :8] = [np.nan, np.inf, -np.inf, 0.0, -0.0, np.nan, np.inf, 1.0]
+    x[2, 10:13] = np.nan
+    return x
+
+
+def reduce_precision_inputs() -> np.ndarray:
+    g = rng(2)
+    x = (g.standard_normal((4, 200)) * np.exp(g.uniform(-30, 30, (4, 200)))).astype(F32)
+    x[0, :12] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1 + 2**-8, 1 + 3 * 2**-8, 65504, 65520, 6e-5, 1e-45, -3e38]
+    # Values halfway between bfloat16 / float16 neighbours: round-half-to-even decides them.
+    x[1] = (1 + g.integers(0, 2**10, 200) * 2.0**-11) * 2.0 ** g.integers(-20, 20, 200)
+    x[2] = np.finfo(F32).max * g.uniform(0.99, 1, 200)
+    return x
+
+
+def cases():
+    x = with_nan_and_ties()
+    ints = rng(3).integers(-3, 3, size=(4, 40)).astype(np.int32)
+    ints[0, :3] = [INT32.min, INT32.max, 0]
+    bools = rng(4).integers(0, 2, size=(4, 9)).astype(bool)
+    floats = rng(5).standard_normal((4, 40)).astype(F32)
+    floats[1, :4] = [np.nan, np.inf, -np.inf, np.nan]
+    rp = reduce_precision_inputs()
+    out = [
+        exact("argmax_nan", lambda x: (jnp.argmax(x, axis=1), jnp.argmax(x, axis=0)), x),
+        exact("argmin_nan", lambda x: (jnp.argmin(x, axis=1), jnp.argmin(x, axis=0)), x),
+        exact("sort_nan_last", lambda x: (jnp.sort(x, axis=1), jnp.argsort(x, axis=1, stable=True)), x),
+        exact("top_k_nan_first", lambda x: lax.top_k(x, 9), x),
+        exact("sort_int_extremes", lambda a: (jnp.sort(a, axis=0), lax.top_k(a, 5)), ints),
+        exact("sort_two_keys", lambda a, b: lax.sort((a, b, jnp.broadcast_to(jnp.arange(40), a.shape)),
+                                                     dimension=1, num_keys=2), ints, floats),
+        exact("bool_max_min", lambda c: (jnp.max(c, axis=1), jnp.min(c, axis=0), jnp.argmax(c, axis=1),
+                                         jnp.sort(c, axis=1)), bools),
+        exact("conv_empty_output", lambda x, w: lax.conv(x, w, (1, 1), "VALID"),
+              rng(6).standard_normal((1, 2, 3, 3)).astype(F32), rng(7).standard_normal((4, 2, 4, 4)).astype(F32)),
+        exact("conv_no_features", lambda x, w: lax.conv(x, w, (1, 1), "SAME"),
+              np.zeros((1, 0, 5, 5), F32), np.zeros((4, 0, 3, 3), F32)),
+    ]
+    for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
+        out.append(exact(f"reduce_precision_e{e}_m{m}",
+                         lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))
+    return out
+
+
+CASES = cases()
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    return run_cases(CASES, tmp_path_factory.mktemp("exact"), backends=("cpu", "wasm"))
+
+
+@pytest.mark.parametrize("name", [c.name for c in CASES])
+def test_matches_jax_exactly(outcomes, name):
+    outcome = outcomes[name]
+    assert outcome.ok, outcome.explain()
+
+
+def test_bool_reductions_stay_bool(outcomes):
+    model = outcomes["bool_max_min"].result.model_dir / "model.json"
+    outputs = json.loads(model.read_text())["signature"]["outputs"]
+    assert [outputs[k]["dtype"] for k in sorted(outputs)][:2] == ["DT_BOOL", "DT_BOOL"]
+
+
+def test_integer_convolution_is_refused_at_convert_time(tmp_path):
+    x, w = np.ones((1, 2, 5, 5), np.int32), np.ones((4, 2, 3, 3), np.int32)
+    with pytest.raises(UnsupportedPrimitiveError, match="convolution of int32 values.*cast the operands to float32"):
+        convert_jax(lambda p, x, w: lax.conv(x, w, (1, 1), "SAME"), {},
+                    input_signatures=[(x.shape, x.dtype), (w.shape, w.dtype)], model_dir=tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_reduce_precision_reference_is_not_identity():
+    """Guards the fixture: these inputs do change under each rounding."""
+    rp = reduce_precision_inputs()
+    for e, m in [(8, 7), (5, 10)]:
+        rounded = np.asarray(lax.reduce_precision(rp, exponent_bits=e, mantissa_bits=m))
+        assert not np.array_equal(rounded, rp, equal_nan=True)
