@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 from .converter import _prepare_params, convert_jax
-from .interpreter import _inner_jaxpr
+from .interpreter import _inner_jaxpr, as_concrete_value
 from .lowering import INLINED_PRIMITIVES
 from .tfjs_runtime import TfjsJob, model_io_names, run_tfjs
 
@@ -58,7 +58,7 @@ def _jax_values(apply_fn: Callable, params: Any, inputs: Sequence[np.ndarray]) -
         env = {}
 
         def read(var):
-            return np.asarray(var.val) if hasattr(var, "val") else env[var]
+            return as_concrete_value(var.val) if hasattr(var, "val") else env[var]
 
         for var, val in zip(jaxpr.constvars, consts):
             env[var] = val
@@ -74,7 +74,7 @@ def _jax_values(apply_fn: Callable, params: Any, inputs: Sequence[np.ndarray]) -
                 outs = eqn.primitive.bind(*invals, **eqn.params)
                 if not eqn.primitive.multiple_results:
                     outs = [outs]
-                values[here] = [np.asarray(o) for o in outs]
+                values[here] = [as_concrete_value(o) for o in outs]  # keys have no graph node to compare
             for var, val in zip(eqn.outvars, outs):
                 env[var] = val
         return [read(v) for v in jaxpr.outvars]

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import numpy as np
 from jax._src import source_info_util
 
@@ -23,13 +24,35 @@ NAME_PRESERVING = {"reshape", "broadcast_in_dim", "squeeze", "expand_dims", "con
                    "transpose", "copy", "copy_p"}
 
 
+RANDOM_PRIMITIVES = {"random_seed", "random_wrap", "random_unwrap", "random_bits", "random_split",
+                     "random_fold_in", "threefry2x32"}
+RANDOM_HINT = ("Random numbers are drawn at conversion time, and only from a key known then (a constant "
+               "or a parameter) into a shape known then: this one depends on an input (a key passed in, or "
+               "a batch-sized draw). TF.js has no exact unsigned 32-bit arithmetic for JAX's threefry "
+               "generator, so draw the numbers outside the converted function and pass them in as an "
+               "input, or give the draw a static shape.")
+
+
 @dataclass
 class Concrete:
-    """A value known at conversion time (a parameter, literal or folded result)."""
+    """A value known at conversion time (a parameter, literal or folded result).
 
-    value: np.ndarray
+    `value` is a NumPy array, or a JAX array of PRNG keys: keys have no NumPy form and
+    no TF.js form, so they live only here, and the random numbers drawn from them fold."""
+
+    value: Any
     name: str
     sym: Sym | None = None
+
+
+def is_key(value: Any) -> bool:
+    """True for a JAX array of typed PRNG keys (`jax.random.key`, Flax's rngs)."""
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+
+
+def as_concrete_value(value: Any) -> Any:
+    return value if is_key(value) else np.asarray(value)
 
 
 Value = Any  # Sym | Concrete
@@ -78,9 +101,17 @@ class Interpreter:
         self._path: list[int] = []
         self.call_sites: list[str] = []  # source lines of the enclosing inlined calls
 
-    def materialize(self, value: Value) -> Sym:
+    def materialize(self, value: Value, eqn=None) -> Sym:
         if isinstance(value, Sym):
             return value
+        if is_key(value.value):
+            where = source_line(eqn, tuple(self.call_sites)) if eqn is not None else "unknown location"
+            use = f"'{eqn.primitive.name}'" if eqn is not None else "an operation"
+            raise ConversionError(
+                f"a PRNG key reaches {use} at {where}, which must run in TF.js: random numbers can only "
+                "be drawn at conversion time, from keys known then, into shapes known then (no batch "
+                "dimension). Draw them outside the converted function and pass them in as an input, or "
+                "make the shape static.")
         if value.sym is None:
             value.sym = self.ctx.graph.const(value.name, value.value)
         return value.sym
@@ -94,7 +125,7 @@ class Interpreter:
             return env[var]
 
         for var, val in zip(jaxpr.constvars, consts):
-            env[var] = val if isinstance(val, (Sym, Concrete)) else Concrete(np.asarray(val), "const")
+            env[var] = val if isinstance(val, (Sym, Concrete)) else Concrete(as_concrete_value(val), "const")
         for var, val in zip(jaxpr.invars, args):
             env[var] = val
         for index, eqn in enumerate(jaxpr.eqns):
@@ -131,8 +162,9 @@ class Interpreter:
         lowering = LOWERINGS.get(name)
         if lowering is None:
             raise UnsupportedPrimitiveError(name, [_fmt_aval(v.aval) for v in eqn.invars],
-                                            source_line(eqn, tuple(self.call_sites)))
-        syms = [self.materialize(v) for v in invals]
+                                            source_line(eqn, tuple(self.call_sites)),
+                                            hint=RANDOM_HINT if name in RANDOM_PRIMITIVES else "")
+        syms = [self.materialize(v, eqn) for v in invals]
         try:
             outs = lowering(self.ctx, eqn, *syms)
         except NotImplementedError as exc:
@@ -211,6 +243,8 @@ class Interpreter:
             return False
         if any(not all(is_static_dim(d) for d in getattr(v.aval, "shape", ())) for v in eqn.outvars):
             return False
+        if any(is_key(v.value) for v in invals):
+            return True  # random numbers from a known key: folding is the only way to compute them
         in_size = sum(v.value.size for v in invals)
         out_size = sum(math.prod(v.aval.shape) for v in eqn.outvars)
         return out_size <= max(in_size, FOLD_GROWTH_LIMIT)
@@ -225,5 +259,5 @@ class Interpreter:
         base = next((v.name for v in invals if v.name != "const"), "const")
         # A parameter that is only reshaped or cast keeps its own name in the graph.
         keeps_name = base == "const" or eqn.primitive.name in NAME_PRESERVING
-        return [Concrete(np.asarray(r), base if keeps_name else f"{base}/{eqn.primitive.name}")
+        return [Concrete(as_concrete_value(r), base if keeps_name else f"{base}/{eqn.primitive.name}")
                 for r in results]

@@ -58,6 +58,32 @@ def remove_dead_nodes(graph: GraphBuilder, outputs: list[str]) -> None:
             graph.weights.pop(name, None)
 
 
+def dedupe_constants(graph: GraphBuilder, keep: set[str]) -> int:
+    """Point every user of a constant at one `Const` per distinct value (dtype, shape, bytes).
+
+    Folding an unrolled loop makes the same weights again at every step (an LSTM's gate
+    kernels are concatenated per step), and the model would store each copy. Runs after the
+    passes that edit constants in place, which must not see a value shared by others.
+    Returns the number of constants merged away."""
+    import hashlib
+
+    first: dict[tuple, str] = {}
+    replace: dict[str, str] = {}
+    for name, node in graph.nodes.items():
+        if node.op != "Const" or name in keep or name not in graph.weights:
+            continue
+        value = graph.weights[name]
+        key = (value.dtype.str, value.shape, hashlib.sha256(np.ascontiguousarray(value).tobytes()).digest())
+        if key in first:
+            replace[name] = first[key]
+        else:
+            first[key] = name
+    if replace:
+        for node in graph.nodes.values():
+            node.inputs = [replace.get(r, r) for r in node.inputs]
+    return len(replace)
+
+
 # ---- constant folding of layout ops ------------------------------------------------------------
 
 def _const(graph: GraphBuilder, ref: str) -> np.ndarray | None:
@@ -623,4 +649,5 @@ def optimize(graph: GraphBuilder, outputs: list[str], fuse: bool = True) -> None
         fuse_bias_activation(graph, keep)
         fold_scale_into_matmul(graph, keep)
     keep_reduced_dims(graph, keep)
+    dedupe_constants(graph, keep)
     remove_dead_nodes(graph, outputs)
