@@ -55,6 +55,19 @@ def param_path_name(path: tuple) -> str:
     return "/".join(parts) or "param"
 
 
+def _check_int32_range(name: str, value: np.ndarray) -> None:
+    """TF.js holds every integer as int32: a leaf is converted only when its values fit."""
+    if value.size == 0:
+        return
+    low, high = int(value.min()), int(value.max())
+    info = np.iinfo(np.int32)
+    if low < info.min or high > info.max:
+        raise ConversionError(
+            f"parameter {name} ({value.dtype.name}) holds values from {low} to {high}, outside int32's "
+            f"range ({info.min} to {info.max}), and TF.js stores every integer as int32: store it in a "
+            "narrower type, or as float32 if exactness above 2^24 does not matter")
+
+
 def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.ndarray]], Any]:
     leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(params)
     prepared = []
@@ -66,6 +79,7 @@ def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.n
             cast.append(f"{name} ({value.dtype.name})")
             value = value.astype(np.float32)
         elif value.dtype.kind in "iu" and value.dtype != np.int32:
+            _check_int32_range(name, value)
             cast.append(f"{name} ({value.dtype.name})")
             value = value.astype(np.int32)
         prepared.append((name, value))

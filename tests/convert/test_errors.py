@@ -119,3 +119,15 @@ def test_while_loop_and_long_scan_are_explained(tmp_path):
 
     with pytest.raises(UnsupportedPrimitiveError, match="5000 steps"):
         convert_jax(long_scan, {}, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "s")
+
+
+def test_unsigned_leaves_in_int32_range_convert_and_others_are_named(tmp_path):
+    import jax.numpy as jnp
+    fn = lambda p, x: x + p["table"][0].astype(jnp.float32)
+    ok = {"table": np.array([[0, 255, 7]], np.uint8)}
+    result = convert_jax(fn, ok, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "ok")
+    assert any("table (uint8)" in w for w in result.warnings)
+    big = {"table": np.array([[0, 2**31, 7]], np.uint32)}
+    with pytest.raises(ConversionError, match=r"parameter table \(uint32\) holds values from 0 to "
+                                              r"2147483648, outside int32's range"):
+        convert_jax(fn, big, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "big")
