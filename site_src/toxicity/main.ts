@@ -3,7 +3,9 @@ import {BACKEND_LABELS, initBackend} from '../common/backend';
 import {readPageConfig} from '../common/config';
 import {showError, showProgress} from '../common/progress';
 import {isFlagged, LabelPrediction} from './classify';
-import {Entry, loadEntries, makeEntry, saveEntries} from './guestbook';
+import {
+  addEntry, clearEntries, Entry, isGuestbookKey, loadEntries, makeEntry, migrateLegacy, removeEntry, StorageFullError,
+} from './guestbook';
 import {load, pageOptions, ToxicityClassifier, ToxicityPageConfig} from './toxicity';
 
 const SNACKBAR_MS = 6000;
@@ -22,7 +24,8 @@ function byTestId<T extends HTMLElement>(id: string): T {
   return el;
 }
 
-function renderEntries(list: HTMLElement, entries: Entry[], scores: Map<string, string>): void {
+function renderEntries(list: HTMLElement, entries: Entry[], scores: Map<string, string>,
+  onDelete: (id: string) => void): void {
   // Newest first; user text only ever goes through textContent.
   list.replaceChildren(...[...entries].reverse().map((entry) => {
     const item = document.createElement('li');
@@ -38,8 +41,14 @@ function renderEntries(list: HTMLElement, entries: Entry[], scores: Map<string, 
     text.className = 'text';
     text.dataset.testid = 'message-text';
     text.textContent = entry.message;
-    item.append(author, time, text);
-    const score = scores.get(entry.time);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'delete';
+    remove.dataset.testid = 'delete';
+    remove.textContent = 'Delete';
+    remove.addEventListener('click', () => onDelete(entry.id));
+    item.append(author, time, remove, text);
+    const score = scores.get(entry.id);
     if (score) {
       const meta = document.createElement('div');
       meta.className = 'scores meta';
@@ -68,9 +77,17 @@ async function main(): Promise<void> {
   const showScores = byTestId<HTMLInputElement>('show-scores');
   const errors = document.getElementById('errors') ?? document.body;
 
-  let entries = loadEntries(localStorage);
+  // Storage is the only source of truth: every change re-reads it, so other tabs' posts show too.
   const scores = new Map<string, string>();
-  renderEntries(list, entries, scores);
+  const refresh = () => renderEntries(list, loadEntries(localStorage), scores, (id) => {
+    removeEntry(localStorage, id);
+    refresh();
+  });
+  migrateLegacy(localStorage);
+  refresh();
+  window.addEventListener('storage', (event) => {
+    if (event.storageArea === localStorage && isGuestbookKey(event.key)) refresh();
+  });
 
   let snackbarTimer: number | undefined;
   const showSnackbar = (text: string) => {
@@ -125,15 +142,16 @@ async function main(): Promise<void> {
         messageInput.value = '';
         status.textContent = 'Message rejected.';
       } else {
-        entries = [...entries, entry];
-        saveEntries(localStorage, entries);
-        if (showScores.checked) scores.set(entry.time, describeScores(predictions));
-        renderEntries(list, entries, scores);
+        addEntry(localStorage, entry);
+        if (showScores.checked) scores.set(entry.id, describeScores(predictions));
+        refresh();
         messageInput.value = '';
         status.textContent = 'Message posted.';
       }
     } catch (err) {
-      showError(errors, err instanceof Error ? err.message : String(err));
+      // The message stays in the form, so it can be posted again once space is freed.
+      if (err instanceof StorageFullError) status.textContent = err.message;
+      else showError(errors, err instanceof Error ? err.message : String(err));
     } finally {
       busy = false;
       submit.disabled = !loaded;
@@ -141,9 +159,8 @@ async function main(): Promise<void> {
   });
 
   byTestId('clear').addEventListener('click', () => {
-    entries = [];
-    saveEntries(localStorage, entries);
-    renderEntries(list, entries, scores);
+    clearEntries(localStorage);
+    refresh();
   });
 }
 
