@@ -30,6 +30,19 @@ def embedded_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def toxicity_server(tmp_path_factory) -> str:
+    """Base URL of a local server for the project's site.toml built with only the toxicity demo (smoke)."""
+    from builders.build import PROJECT_ROOT, build
+    from tests.conftest import serve_directory
+
+    tmp = tmp_path_factory.mktemp("toxicity-site")
+    build(PROJECT_ROOT / "site.toml", tmp / "_site", only=["toxicity"], profile="smoke")
+    server, url = serve_directory(tmp / "_site")
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
 def run_node(tmp_path_factory):
     """`run_node(job) -> result`: tests/toxicity/node_classify.ts bundled with esbuild, run by Node."""
     bundle = tmp_path_factory.mktemp("node") / "node_classify.cjs"
