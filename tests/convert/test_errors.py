@@ -44,13 +44,11 @@ def test_unsupported_primitive_names_primitive_shapes_and_line(tmp_path):
 
 
 def test_unsupported_form_of_a_supported_primitive_explains_the_form(tmp_path):
-    def bitwise(params, a, b):
-        return a & b  # integers: TF.js has no integer bitwise and
-
+    x = ((1, 1, 3, 3), np.int32)
     with pytest.raises(UnsupportedPrimitiveError) as info:
-        convert_jax(bitwise, {}, input_signatures=[((4,), np.int32), ((4,), np.int32)], model_dir=tmp_path / "m")
-    assert info.value.primitive == "and"
-    assert "booleans only" in str(info.value)
+        convert_jax(lambda p, x: lax.conv(x, x, (1, 1), "SAME"), {}, input_signatures=[x], model_dir=tmp_path / "m")
+    assert info.value.primitive == "conv_general_dilated"
+    assert "This form is not supported: convolution of int32 values" in str(info.value)
 
 
 def test_symbolic_shapes_in_error_message(tmp_path):

@@ -21,7 +21,7 @@ INT32 = np.iinfo(np.int32)
 
 def exact(name, fn, *inputs):
     sigs = [(np.shape(x), np.asarray(x).dtype) for x in inputs]
-    return Case(name, lambda p, *xs: fn(*xs), {}, sigs, [list(inputs)], atol=0.0, rtol=0.0)
+    return Case(name, lambda p, *xs: fn(*xs), {}, sigs, [list(inputs)], atol=0.0, rtol=0.0, allow_nonfinite=True)
 
 
 def with_nan_and_ties() -> np.ndarray:
@@ -40,6 +40,20 @@ def reduce_precision_inputs() -> np.ndarray:
     x[1] = (1 + g.integers(0, 2**10, 200) * 2.0**-11) * 2.0 ** g.integers(-20, 20, 200)
     x[2] = np.finfo(F32).max * g.uniform(0.99, 1, 200)
     return x
+
+
+def integer_operands(dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two operands over the type's whole range (its extremes included) and shift amounts in
+    and out of [0, bits), negative ones too for signed types."""
+    info = np.iinfo(dtype)
+    g = rng(8)
+    a = g.integers(info.min, info.max, (4, 20), dtype=dtype, endpoint=True)
+    b = g.integers(info.min, info.max, (4, 20), dtype=dtype, endpoint=True)
+    a[0, :2] = [info.min, info.max]
+    shift = g.integers(0, info.bits + 3, (4, 20)).astype(dtype)
+    if info.min < 0:
+        shift[3, :4] = [-1, -5, info.bits, info.bits + 1]
+    return a, b, shift
 
 
 def cases():
@@ -65,6 +79,12 @@ def cases():
         exact("conv_no_features", lambda x, w: lax.conv(x, w, (1, 1), "SAME"),
               np.zeros((1, 0, 5, 5), F32), np.zeros((4, 0, 3, 3), F32)),
     ]
+    for dtype in (np.int8, np.int16, np.int32, np.uint8, np.uint16):
+        a, b, shift = integer_operands(dtype)
+        name = np.dtype(dtype).name
+        out.append(exact(f"bitwise_{name}", lambda a, b: (a & b, a | b, a ^ b, ~a, lax.population_count(a)), a, b))
+        out.append(exact(f"shifts_{name}", lambda a, s: (lax.shift_left(a, s), lax.shift_right_logical(a, s),
+                                                        lax.shift_right_arithmetic(a, s)), a, shift))
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))

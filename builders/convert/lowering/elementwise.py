@@ -62,19 +62,6 @@ def lower_binary(ctx: LoweringContext, eqn, a: Sym, b: Sym):
     return [binary(ctx, BINARY_OPS[name], a, b, aval.shape, aval.dtype)]
 
 
-@register("and", "or", "xor", "not")
-def lower_logical(ctx: LoweringContext, eqn, *args: Sym):
-    aval = out_aval(eqn)
-    name = eqn.primitive.name
-    if any(a.dtype != np.bool_ for a in args):
-        raise NotImplementedError(f"'{name}' is supported on booleans only (TF.js has no integer bitwise ops)")
-    if name == "not":
-        return [ctx.graph.op("LogicalNot", list(args), shape=aval.shape, dtype=np.bool_, typed=False)]
-    op = {"and": "LogicalAnd", "or": "LogicalOr", "xor": "NotEqual"}[name]
-    a, b = _unbroadcast(ctx, *args)
-    return [ctx.graph.op(op, [a, b], shape=aval.shape, dtype=np.bool_, typed=(op == "NotEqual"))]
-
-
 @register("div")
 def lower_div(ctx: LoweringContext, eqn, a: Sym, b: Sym):
     aval = out_aval(eqn)
