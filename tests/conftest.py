@@ -49,14 +49,33 @@ def site_server(built_site) -> str:
     server.shutdown()
 
 
+# Fixtures that start Chromium: a test using any of them (directly or through another fixture) is a
+# browser test, whatever its module says. Tests that run Chromium some other way (a CLI) ask for `chromium`.
+BROWSER_FIXTURES = frozenset({"chromium", "browser", "browser_page"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test marked here is deselected by `-m "not browser"`
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs Chromium `browser`, so the marker can never be forgotten."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("browser") is None:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium() -> str:
+    """Path of Debian's Chromium; fails (never skips) when it is missing."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
 

@@ -114,7 +114,7 @@ def _check_result(row: dict, runs: int) -> None:
     assert row["leakedTensors"] == 0, "the benchmark must not leak tensors"
 
 
-def test_cli_measures_every_model_in_chromium_and_node(built_site, tmp_path):
+def test_cli_measures_every_model_in_chromium_and_node(built_site, chromium, tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "builders.bench", "--site", str(built_site), "--backends", "wasm,cpu",
                            "--runs", "3", "--warmups", "1", "--page-loads", "1", "--json", str(out)],

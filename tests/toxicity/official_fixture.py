@@ -16,6 +16,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import sentencepiece as spm
 
 LABELS = ["insult", "threat", "toxicity"]
 MAX_SENTENCES = 8  # rows of every output; classify() reads the first len(texts)
@@ -25,8 +26,6 @@ USE_RESERVED = 6  # USE's vocab.json reserves six ids; ours pads SentencePiece's
 
 def train_sentencepiece(texts: list[str], vocab_size: int = 400):
     """A unigram SentencePiece model with USE's normalisation (NFKC, ▁ prefix, spaces kept)."""
-    import sentencepiece as spm
-
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter([t for t in texts if t.strip()]), model_writer=model, vocab_size=vocab_size,

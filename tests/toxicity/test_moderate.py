@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import profanity_check.profanity_check as pc
 import pytest
 
 from builders import moderate as mod
@@ -13,7 +14,6 @@ TEXTS = sentences(n_random=80, seed=11)
 
 
 def test_moderate_agrees_with_node_and_predict_prob(embedded_dir, run_node):
-    pc = pytest.importorskip("profanity_check.profanity_check")
     server = mod.moderate(TEXTS, threshold=0.9, model_dir=embedded_dir)
     browser = run_node({"mode": "classify", "modelDir": str(embedded_dir), "texts": TEXTS, "threshold": 0.9})
     assert [p["label"] for p in server] == [p["label"] for p in browser["predictions"]] == ["profanity"]

@@ -18,8 +18,6 @@ from tests.conftest import serve_directory
 from . import official_fixture as fx
 from .corpus import sentences
 
-pytest.importorskip("sentencepiece")
-
 TEXTS = sentences(n_random=60, seed=3)
 EXTRA = ["ქართული ენა and words", "  leading and  double  spaces ", "ﬁne ＦＵＬＬ width", "", "😀😀 emoji"]
 

@@ -12,7 +12,6 @@ from . import official_fixture as fx
 from .corpus import sentences
 
 pytestmark = pytest.mark.browser
-pytest.importorskip("sentencepiece")
 
 
 @pytest.fixture(scope="module")
