@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax import lax
+from jax._src.ad_util import add_jaxvals_p  # add_any: the sum of tangents in gradient jaxprs
 
 from builders.convert import convert_jax
 from builders.convert.errors import UnsupportedPrimitiveError
@@ -56,6 +58,10 @@ def integer_operands(dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, b, shift
 
 
+def normal_rows() -> np.ndarray:
+    return rng(12).standard_normal((5, 3)).astype(F32)
+
+
 def cases():
     x = with_nan_and_ties()
     ints = rng(3).integers(-3, 3, size=(4, 40)).astype(np.int32)
@@ -85,6 +91,17 @@ def cases():
         out.append(exact(f"bitwise_{name}", lambda a, b: (a & b, a | b, a ^ b, ~a, lax.population_count(a)), a, b))
         out.append(exact(f"shifts_{name}", lambda a, s: (lax.shift_left(a, s), lax.shift_right_logical(a, s),
                                                         lax.shift_right_arithmetic(a, s)), a, shift))
+    x, rows = normal_rows(), np.array([0, 2, 2, 4, 9, -1, 1], np.int32)  # duplicates and dropped indices
+    updates = rng(9).standard_normal((7, 3)).astype(F32)
+    combined = lambda x, i, u: tuple(getattr(jnp.asarray(x).at[i], m)(u) for m in ("max", "min", "multiply"))
+    out.append(Case("scatter_max_min_mul", lambda p, x, i, u: combined(x, i, u), {},
+                    [(a.shape, a.dtype) for a in (x, rows, updates)], [[x, rows, updates]], atol=1e-6, rtol=1e-6))
+    grid, points = rng(10).integers(-5, 5, (6, 4)).astype(np.int32), np.array([[0, 1], [2, 3], [2, 3], [5, 0], [7, 7]])
+    values = rng(11).integers(-5, 5, (5,)).astype(np.int32)
+    out.append(exact("scatter_2d_int", lambda x, i, u: tuple(
+        getattr(jnp.asarray(x).at[i[:, 0], i[:, 1]], m)(u) for m in ("max", "min", "multiply")),
+        grid, points.astype(np.int32), values))
+    out.append(exact("add_any_device_put", lambda a, b: (add_jaxvals_p.bind(a, b), jax.device_put(a)), x, x * 2))
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))

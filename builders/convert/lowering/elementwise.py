@@ -120,9 +120,15 @@ def lower_convert(ctx: LoweringContext, eqn, x: Sym):
     return [ctx.cast(x, eqn.params["new_dtype"])]
 
 
-@register("stop_gradient", "optimization_barrier", "copy", "copy_p")
+@register("stop_gradient", "optimization_barrier", "copy", "copy_p", "device_put")
 def lower_identity(ctx: LoweringContext, eqn, *xs: Sym):
     return list(xs)
+
+
+@register("add_any")  # the sum of two tangents in a transposed (gradient) jaxpr
+def lower_add_any(ctx: LoweringContext, eqn, a: Sym, b: Sym):
+    aval = out_aval(eqn)
+    return [binary(ctx, "AddV2", a, b, aval.shape, aval.dtype)]
 
 
 FLOAT32_MANTISSA_BITS, FLOAT32_EXPONENT_BITS = 23, 8

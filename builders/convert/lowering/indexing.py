@@ -10,7 +10,17 @@ import numpy as np
 
 from ..graph import Sym, attr_bool, attr_int, attr_type, dims_equal, is_static_dim
 from . import register
-from .common import LoweringContext, const_value, crop_negative, dilate_axis, multi_output, out_aval, pad_static
+from .common import (
+    LoweringContext,
+    const_value,
+    crop_negative,
+    dilate_axis,
+    highest,
+    lowest,
+    multi_output,
+    out_aval,
+    pad_static,
+)
 
 
 def _mode_name(mode: Any) -> str:
@@ -422,6 +432,42 @@ def _take_last(ctx: LoweringContext, x: Sym, idx: Sym) -> Sym:
                  "batch_dims": attr_int(0)}, shape=idx.shape, dtype=x.dtype, typed=False)
 
 
+def _combined_scatter(ctx: LoweringContext, reduce_op: str, xt: Sym, indices: Sym, updates: Sym, valid: Sym,
+                      k: int) -> Sym:
+    """A scatter that combines with max, min or mul (TF.js has only ScatterNd's sum): every
+    update is compared with every indexed row through a one-hot match, the matches reduced
+    with `reduce_op`, and the result combined with the operand. `xt` has its k indexed axes
+    first; `indices` are clamped, `valid` says which updates land (others are dropped)."""
+    g = ctx.graph
+    dims = [d for d in xt.shape]
+    batch = list(indices.shape[:-1])
+    if not all(is_static_dim(d) for d in [*dims, *batch, *updates.shape]):
+        raise NotImplementedError("max/min/mul scatter with symbolic sizes")
+    rows = math.prod(int(d) for d in dims[:k])
+    window = math.prod(int(d) for d in dims[k:])
+    count = math.prod(int(d) for d in batch) if batch else 1
+    if count * rows * window > MAX_COMBINED_SCATTER_ELEMENTS:
+        raise NotImplementedError(f"max/min/mul scatter of {count} updates into {rows} rows of {window} values "
+                                  f"(more than {MAX_COMBINED_SCATTER_ELEMENTS} comparisons)")
+    strides = np.array([math.prod(int(d) for d in dims[i + 1:k]) for i in range(k)], np.int32)
+    flat_index = ctx.reduce("Sum", g.op("Mul", [indices, g.const_array(strides)], shape=indices.shape,
+                                        dtype=np.int32), [indices.rank - 1])
+    flat_index = ctx.reshape(flat_index, [count, 1])
+    row_ids = g.const_array(np.arange(rows, dtype=np.int32).reshape(1, rows))
+    match = g.op("Equal", [flat_index, row_ids], shape=(count, rows), dtype=np.bool_)
+    match = g.op("LogicalAnd", [match, ctx.reshape(valid, [count, 1])], shape=(count, rows), dtype=np.bool_,
+                 typed=False)
+    match = ctx.broadcast_to(ctx.reshape(match, [count, rows, 1]), [count, rows, window])
+    values = ctx.broadcast_to(ctx.reshape(updates, [count, 1, window]), [count, rows, window])
+    identity = {"Max": lowest(xt.dtype), "Min": highest(xt.dtype), "Prod": 1}[reduce_op]
+    fill = ctx.broadcast_to(ctx.scalar(identity, xt.dtype), [count, rows, window])
+    picked = g.op("SelectV2", [match, values, fill], {"T": attr_type(xt.dtype)}, shape=(count, rows, window),
+                  dtype=xt.dtype)
+    combined = ctx.reshape(ctx.reduce(reduce_op, picked, [0]), dims)
+    op = {"Max": "Maximum", "Min": "Minimum", "Prod": "Mul"}[reduce_op]
+    return g.op(op, [xt, combined], shape=xt.shape, dtype=xt.dtype)
+
+
 def _is_iota(value: np.ndarray | None, axis: int) -> bool:
     if value is None or value.ndim == 0:
         return False
@@ -431,7 +477,13 @@ def _is_iota(value: np.ndarray | None, axis: int) -> bool:
     return bool(np.array_equal(value, np.broadcast_to(iota, value.shape)))
 
 
-@register("scatter", "scatter-add", "scatter_add")
+COMBINED_SCATTERS = {"scatter_max": "Max", "scatter-max": "Max", "scatter_min": "Min", "scatter-min": "Min",
+                     "scatter_mul": "Prod", "scatter-mul": "Prod"}
+# Elements of the [updates, rows, window] tensor a max/min/mul scatter compares.
+MAX_COMBINED_SCATTER_ELEMENTS = 1 << 24
+
+
+@register("scatter", "scatter-add", "scatter_add", *COMBINED_SCATTERS)
 def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates: Sym):
     """`x.at[idx].set(v)` / `.add(v)` where each indexed axis takes one element, via ScatterNd.
 
@@ -448,6 +500,8 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
         raise NotImplementedError("scatter with batching dims or windows along the indexed axes")
     if p.get("update_jaxpr") is not None and eqn.primitive.name == "scatter":
         raise NotImplementedError("scatter with a custom combiner")
+    if eqn.primitive.name in COMBINED_SCATTERS and operand.dtype == np.bool_:
+        raise NotImplementedError("max/min/mul scatter of booleans")
     aval = out_aval(eqn)
     g = ctx.graph
     rest = [d for d in range(operand.rank) if d not in index_map]
@@ -491,7 +545,9 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
                                                                "Tindices": attr_type(np.int32)},
                     shape=xt.shape, dtype=values.dtype, typed=False)
 
-    if eqn.primitive.name in ("scatter-add", "scatter_add"):
+    if eqn.primitive.name in COMBINED_SCATTERS:
+        out = _combined_scatter(ctx, COMBINED_SCATTERS[eqn.primitive.name], xt, clamped, ut, valid, k)
+    elif eqn.primitive.name in ("scatter-add", "scatter_add"):
         base = ctx.cast(xt, value_dtype)
         out = ctx.cast(g.op("AddV2", [base, scatter_nd(masked)], shape=xt.shape, dtype=value_dtype), xt.dtype)
     else:
