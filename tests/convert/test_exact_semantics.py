@@ -102,6 +102,21 @@ def cases():
         getattr(jnp.asarray(x).at[i[:, 0], i[:, 1]], m)(u) for m in ("max", "min", "multiply")),
         grid, points.astype(np.int32), values))
     out.append(exact("add_any_device_put", lambda a, b: (add_jaxvals_p.bind(a, b), jax.device_put(a)), x, x * 2))
+    # TF.js' WASM StridedSlice labels a strided int32/bool slice float32 (its bits read as floats).
+    grid = rng(13).integers(-2**30, 2**30, (5, 7)).astype(np.int32)
+    out.append(exact("strided_slice_int_bool", lambda a: (a[1::2, ::3], (a > 0)[::2, 1::2], a[:, 2:7:4]), grid))
+    window_input = rng(14).standard_normal((4, 6)).astype(F32)
+    window_ints = rng(15).integers(-4, 4, (4, 6)).astype(np.int32)
+    out.append(Case("reduce_window_with_init", lambda p, x, xi: (
+        lax.reduce_window(x, 2.0, lax.mul, (2, 2), (1, 2), ((1, 0), (0, 1))),
+        lax.reduce_window(x, 1.0, lax.add, (2, 3), (1, 1), "SAME"),
+        lax.reduce_window(xi, 3, lax.max, (2, 2), (2, 2), "VALID")), {},
+        [(window_input.shape, F32), (window_ints.shape, np.int32)], [[window_input, window_ints]], atol=1e-6))
+    out.append(Case("reduce_with_init", lambda p, x, xi: (
+        lax.reduce(x, 3.0, lax.add, (0,)),
+        lax.reduce((x, xi), (3.0, 0), lambda a, b: (lax.max(a[0], b[0]), lax.min(a[1], b[1])), (1,)),
+        lax.reduce(x, 2.0, lax.mul, (0, 1))), {},
+        [(window_input.shape, F32), (window_ints.shape, np.int32)], [[window_input, window_ints]], atol=1e-6))
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))

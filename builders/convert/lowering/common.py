@@ -86,6 +86,9 @@ class LoweringContext:
                       begin_mask: int = 0, end_mask: int = 0, shrink_axis_mask: int = 0) -> Sym:
         strides = strides or [1] * len(begin)
         g = self.graph
+        if (x.dtype != np.float32 and any(int(st) != 1 for st in strides) and not (begin_mask or end_mask
+                                                                                 or shrink_axis_mask)):
+            return self._strided_by_reshape(x, begin, strides, shape)
         return g.op("StridedSlice",
                     [x, g.const_array(np.array(begin, np.int32)), g.const_array(np.array(end, np.int32)),
                      g.const_array(np.array(strides, np.int32))],
@@ -93,6 +96,33 @@ class LoweringContext:
                      "ellipsis_mask": attr_int(0), "new_axis_mask": attr_int(0),
                      "shrink_axis_mask": attr_int(shrink_axis_mask), "Index": attr_type(np.int32)},
                     shape=shape, dtype=x.dtype)
+
+    def _strided_by_reshape(self, x: Sym, begin: Sequence[int], strides: Sequence[int], shape: Sequence[Any]) -> Sym:
+        """A strided slice of int32 or bool values without a strided StridedSlice: TF.js 4.22's
+        WASM kernel labels that output float32 whatever the input (the int32 bits then read as
+        floats). The span is sliced with unit strides, each strided axis padded to a multiple
+        of its stride and split in two, and the first of each group kept."""
+        if not all(is_static_dim(d) for d in (*x.shape, *shape)):
+            raise NotImplementedError("a strided slice of integers or booleans with symbolic sizes")
+        out = [int(d) for d in shape]
+        steps = [int(st) for st in strides]
+        if any(st < 1 for st in steps):
+            raise NotImplementedError("a strided slice of integers or booleans with negative strides")
+        starts = [int(b) for b in begin]
+        span = [0 if m == 0 else (m - 1) * st + 1 for m, st in zip(out, steps)]
+        y = self.strided_slice(x, starts, [b + n for b, n in zip(starts, span)], shape=span)
+        for axis, (m, st) in enumerate(zip(out, steps)):
+            if st == 1 or m == 0:
+                continue
+            pads = [(0, 0)] * y.rank
+            pads[axis] = (0, m * st - span[axis])
+            y = pad_static(self, y, pads)
+            grouped = [*y.shape[:axis], m, st, *y.shape[axis + 1:]]
+            y = self.reshape(y, grouped)
+            first = [*y.shape[:axis + 1], 1, *y.shape[axis + 2:]]
+            y = self.strided_slice(y, [0] * y.rank, first, shape=first)
+            y = self.reshape(y, [*first[:axis + 1], *first[axis + 2:]])
+        return y
 
     def squeeze(self, x: Sym, axes: Sequence[int]) -> Sym:
         axes = sorted(int(a) % max(x.rank, 1) for a in axes)

@@ -8,6 +8,7 @@ are padded with zeros explicitly, since TF's SAME average ignores the padding.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -174,3 +175,85 @@ def lower_cummax(ctx: LoweringContext, eqn, x: Sym):
         return op("AddV2", hi, op("Log1p", op("Exp", op("Neg", safe))))
 
     return [_scan(ctx, x, axis, reverse, -np.inf, logaddexp)]
+
+
+# ---- reductions with a body: lax.reduce / lax.reduce_window with any init value ---------------
+
+BODY_OPS = {"add": "AddV2", "mul": "Mul", "max": "Maximum", "min": "Minimum"}
+MAX_WINDOW_OFFSETS = 256  # window positions summed one slice each
+
+
+def elementwise_body(jaxpr, n: int) -> list[str] | None:
+    """For a body `(acc_0..acc_n-1, x_0..x_n-1) -> (op_0(acc_0, x_0), ...)`, the TF op of each
+    operand; None for any other body (comparisons across operands, several equations per output)."""
+    jaxpr = getattr(jaxpr, "jaxpr", jaxpr)
+    if len(jaxpr.eqns) != n or len(jaxpr.invars) != 2 * n:
+        return None
+    ops = []
+    for i, out in enumerate(jaxpr.outvars):
+        eqn = next((e for e in jaxpr.eqns if e.outvars[0] is out), None)
+        if eqn is None or eqn.primitive.name not in BODY_OPS or len(eqn.invars) != 2:
+            return None
+        if {id(v) for v in eqn.invars} != {id(jaxpr.invars[i]), id(jaxpr.invars[n + i])}:
+            return None
+        ops.append(BODY_OPS[eqn.primitive.name])
+    return ops
+
+
+def _combine(ctx: LoweringContext, op: str, a: Sym, b: Sym, shape) -> Sym:
+    return ctx.graph.op(op, [a, b], shape=shape, dtype=a.dtype if a.rank >= b.rank else b.dtype)
+
+
+@register("reduce")
+def lower_reduce_generic(ctx: LoweringContext, eqn, *args: Sym):
+    """`lax.reduce` with an elementwise body (add, mul, max, min per operand) and any init value:
+    TF's reduction of each operand, combined once with its init value."""
+    n = len(args) // 2
+    ops = elementwise_body(eqn.params["jaxpr"], n)
+    if ops is None:
+        raise NotImplementedError("reduce whose body is not one add/mul/max/min per operand")
+    axes = [int(d) for d in eqn.params["dimensions"]]
+    outs = []
+    for i, (x, init, op) in enumerate(zip(args[:n], args[n:], ops)):
+        aval = out_aval(eqn, i)
+        if x.dtype == np.bool_:
+            raise NotImplementedError("reduce of booleans with a body")
+        reduce_op = {"AddV2": "Sum", "Mul": "Prod", "Maximum": "Max", "Minimum": "Min"}[op]
+        reduced = ctx.reduce(reduce_op, x, axes) if axes else x
+        outs.append(_combine(ctx, op, reduced, init, aval.shape))
+    return outs
+
+
+@register("reduce_window")
+def lower_reduce_window_generic(ctx: LoweringContext, eqn, *args: Sym):
+    """`lax.reduce_window` with an elementwise body and any init value: one strided slice per
+    window position combined with the body's op, then the init value once. Padded positions
+    take no part (JAX's result on CPU), so the padding is the op's identity."""
+    p = eqn.params
+    n = len(args) // 2
+    ops = elementwise_body(p["jaxpr"], n)
+    if ops is None or p.get("consts"):
+        raise NotImplementedError("reduce_window whose body is not one add/mul/max/min per operand")
+    if any(int(d) != 1 for d in p["base_dilation"]) or any(int(d) != 1 for d in p["window_dilation"]):
+        raise NotImplementedError("dilated windows (base_dilation / window_dilation > 1)")
+    window = [int(w) for w in p["window_dimensions"]]
+    strides = [int(s) for s in p["window_strides"]]
+    pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
+    if math.prod(window) > MAX_WINDOW_OFFSETS or any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise NotImplementedError(f"reduce_window with more than {MAX_WINDOW_OFFSETS} window positions or "
+                                  "negative padding")
+    outs = []
+    for i, (x, init, op) in enumerate(zip(args[:n], args[n:], ops)):
+        aval = out_aval(eqn, i)
+        if x.dtype == np.bool_:
+            raise NotImplementedError("reduce_window of booleans with a body")
+        identity = {"AddV2": 0, "Mul": 1, "Maximum": lowest(x.dtype), "Minimum": highest(x.dtype)}[op]
+        padded = pad_static(ctx, x, pads, ctx.scalar(identity, x.dtype))
+        out_shape = list(aval.shape)
+        acc = None
+        for offset in itertools.product(*[range(w) for w in window]):
+            end = [o + (m - 1) * s + 1 for o, m, s in zip(offset, out_shape, strides)]
+            part = ctx.strided_slice(padded, list(offset), end, strides, shape=out_shape)
+            acc = part if acc is None else _combine(ctx, op, acc, part, out_shape)
+        outs.append(_combine(ctx, op, init, acc, out_shape))
+    return outs
