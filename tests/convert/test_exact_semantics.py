@@ -75,6 +75,8 @@ def cases():
         exact("argmin_nan", lambda x: (jnp.argmin(x, axis=1), jnp.argmin(x, axis=0)), x),
         exact("sort_nan_last", lambda x: (jnp.sort(x, axis=1), jnp.argsort(x, axis=1, stable=True)), x),
         exact("top_k_nan_first", lambda x: lax.top_k(x, 9), x),
+        # Tie order is XLA's own in approx_min_k, so its input has no ties.
+        exact("approx_max_min_k", lambda x, y: (*lax.approx_max_k(x, 5), *lax.approx_min_k(y, 5)), x, floats),
         exact("sort_int_extremes", lambda a: (jnp.sort(a, axis=0), lax.top_k(a, 5)), ints),
         exact("sort_two_keys", lambda a, b: lax.sort((a, b, jnp.broadcast_to(jnp.arange(40), a.shape)),
                                                      dimension=1, num_keys=2), ints, floats),

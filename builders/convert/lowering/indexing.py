@@ -372,17 +372,30 @@ def _stable_order(ctx: LoweringContext, keys: Sequence[Sym], ascending: bool) ->
     return order
 
 
+@register("approx_top_k")
+def lower_approx_top_k(ctx: LoweringContext, eqn, x: Sym):
+    """`lax.approx_max_k` / `approx_min_k`: the exact top k, which is what XLA computes off TPU
+    (and exceeds any recall target)."""
+    p = eqn.params
+    axis = int(p["reduction_dimension"]) % x.rank
+    if p["is_max_k"]:
+        return _top_k(ctx, x, int(p["k"]), axis)
+    return _top_k(ctx, x, int(p["k"]), axis, ascending=True)  # smallest first, NaN last
+
+
 @register("top_k")
 def lower_top_k(ctx: LoweringContext, eqn, x: Sym, *rest: Sym):
     if rest:
         raise NotImplementedError("top_k with a dynamic k")
-    k = eqn.params["k"]
-    axis = int(eqn.params.get("axis", x.rank - 1)) % x.rank
+    return _top_k(ctx, x, eqn.params["k"], int(eqn.params.get("axis", x.rank - 1)) % x.rank)
+
+
+def _top_k(ctx: LoweringContext, x: Sym, k: Any, axis: int, ascending: bool = False) -> list[Sym]:
     perm = [d for d in range(x.rank) if d != axis] + [axis]
     inverse = [perm.index(d) for d in range(x.rank)]
     xt = ctx.transpose(x, perm)
-    if xt.dtype.kind == "f":  # NaN ranks above +inf: a full stable sort, then the first k
-        order = _stable_order(ctx, [xt], ascending=False)
+    if xt.dtype.kind == "f" or ascending:  # NaN ranks above +inf: a full stable sort, then the first k
+        order = _stable_order(ctx, [xt], ascending=ascending)
         shape = [*xt.shape[:-1], k]
         idx = ctx.strided_slice(order, [0] * xt.rank, [0] * (xt.rank - 1) + [k], shape=shape,
                                 begin_mask=(1 << xt.rank) - 1, end_mask=(1 << (xt.rank - 1)) - 1)
