@@ -11,6 +11,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from .dtypes import tfjs_dtype
 from .errors import VerificationError
 from .tfjs_runtime import TfjsJob, model_io_names, run_tfjs
 
@@ -23,6 +24,9 @@ class OutputComparison:
     max_rel_error: float
     ok: bool
     message: str = ""
+    # A wrong shape, dtype or unexpected NaN is visible in the outputs; looking for the first
+    # diverging node only helps when values (or NaN/Inf placements) differ.
+    diagnosable: bool = True
 
 
 @dataclass
@@ -72,25 +76,71 @@ class VerifyCase:
     atol: float = 1e-5
     rtol: float = 1e-4
     diagnose: bool = True  # on a mismatch, look for the first diverging node
+    # NaN/Inf in an output fails the check (a NaN model otherwise "matches" with error 0); with
+    # this set they are expected, and must then sit in the same places with the same values.
+    allow_nonfinite: bool = False
 
 
-def _compare(name: str, expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float) -> OutputComparison:
+def _failed(name: str, shape: tuple[int, ...], message: str, diagnosable: bool = False) -> OutputComparison:
+    return OutputComparison(name, shape, float("inf"), float("inf"), False, message, diagnosable)
+
+
+def _dtype_problem(expected: np.ndarray, actual: np.ndarray) -> str:
+    """Why TF.js's dtype is not the one JAX's output maps to ("" when it is)."""
+    try:
+        want = tfjs_dtype(expected.dtype)
+    except TypeError as exc:
+        return str(exc)
+    got = "bool" if actual.dtype == np.bool_ else actual.dtype.name
+    if got != want:
+        return f"dtype {got} differs from JAX's {expected.dtype.name} (which TF.js holds as {want})"
+    return ""
+
+
+def _nonfinite_problem(exp: np.ndarray, act: np.ndarray, allow_nonfinite: bool) -> str:
+    """Why the NaN/Inf values of the two outputs make them differ ("" when they do not); with
+    `allow_nonfinite` the message starts with "NaN/Inf placement"."""
+    exp_bad, act_bad = ~np.isfinite(exp), ~np.isfinite(act)
+    if not (exp_bad.any() or act_bad.any()):
+        return ""
+    if not allow_nonfinite:
+        return (f"NaN/Inf in the outputs (JAX {int(exp_bad.sum())}, TF.js {int(act_bad.sum())} of {exp.size}); "
+                "pass allow_nonfinite=True if they are expected")
+    same = exp_bad & act_bad & ((exp == act) | (np.isnan(exp) & np.isnan(act)))
+    wrong = (exp_bad | act_bad) & ~same
+    if not wrong.any():
+        return ""
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    return (f"NaN/Inf placement differs from JAX's at {int(wrong.sum())} of {exp.size} values "
+            f"(first at {list(first)}: JAX {exp[first]}, TF.js {act[first]})")
+
+
+def _compare(name: str, expected: np.ndarray, actual: np.ndarray, atol: float, rtol: float,
+             allow_nonfinite: bool = False) -> OutputComparison:
+    """Shape, dtype, NaN/Inf placement, then values within `atol + rtol * |jax|`."""
     if expected.shape != actual.shape:
-        return OutputComparison(name, tuple(actual.shape), float("inf"), float("inf"), False,
-                                f"shape {actual.shape} differs from JAX's {expected.shape}")
-    if expected.dtype == np.bool_ or actual.dtype == np.bool_:
-        wrong = int(np.sum(expected.astype(bool) != actual.astype(bool)))
+        return _failed(name, tuple(actual.shape), f"shape {actual.shape} differs from JAX's {expected.shape}")
+    problem = _dtype_problem(expected, actual)
+    if problem:
+        return _failed(name, expected.shape, problem)
+    if expected.dtype == np.bool_:
+        wrong = int(np.sum(expected != actual))
         return OutputComparison(name, expected.shape, float(wrong), float(wrong), wrong == 0,
                                 f"{wrong} boolean values differ" if wrong else "")
     exp = expected.astype(np.float64)
     act = actual.astype(np.float64)
-    same_nonfinite = (~np.isfinite(exp)) & (exp == act) | (np.isnan(exp) & np.isnan(act))
-    diff = np.where(same_nonfinite, 0.0, np.abs(exp - act))
-    diff = np.nan_to_num(diff, nan=np.inf)
+    problem = _nonfinite_problem(exp, act, allow_nonfinite)
+    if problem:
+        return _failed(name, expected.shape, problem, diagnosable=allow_nonfinite)
+    # Past the check, TF.js is finite exactly where JAX is: compare the finite values only.
+    finite = np.isfinite(exp)
+    scale = np.where(finite, np.abs(exp), 0.0)
+    diff = np.zeros_like(exp)
+    diff[finite] = np.abs(exp[finite] - act[finite])
     max_abs = float(diff.max()) if diff.size else 0.0
-    rel = diff / np.maximum(np.abs(exp), 1e-30)
+    rel = diff / np.maximum(scale, 1e-30)
     max_rel = float(rel.max()) if rel.size else 0.0
-    ok = bool(np.all(diff <= atol + rtol * np.abs(np.nan_to_num(exp))))
+    ok = bool(np.all(diff <= atol + rtol * scale))
     message = "" if ok else f"exceeds atol={atol:g} + rtol={rtol:g}*|jax| (max |err| {max_abs:.3g})"
     return OutputComparison(name, expected.shape, max_abs, max_rel, ok, message)
 
@@ -131,9 +181,9 @@ def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[Verif
         elif len(result.outputs) != len(expected):
             report.error = f"TF.js returned {len(result.outputs)} outputs, JAX {len(expected)}"
         else:
-            report.outputs = [_compare(n, e, a, case.atol, case.rtol)
+            report.outputs = [_compare(n, e, a, case.atol, case.rtol, case.allow_nonfinite)
                               for n, e, a in zip(names, expected, result.outputs)]
-            if not report.ok and case.diagnose:
+            if case.diagnose and any(not o.ok and o.diagnosable for o in report.outputs):
                 report.divergence = _diagnose(case, backend)
         reports.append(report)
     return reports
@@ -168,14 +218,17 @@ def _is_polymorphic(model_dir: Path) -> bool:
 
 def verify(model_dir: str | Path, apply_fn: Callable, params: Any, inputs: Sequence[Any], *,
            atol: float = 1e-5, rtol: float = 1e-4, backend: str = "cpu",
-           raise_on_mismatch: bool = False) -> VerificationReport:
+           raise_on_mismatch: bool = False, allow_nonfinite: bool = False) -> VerificationReport:
     """Run the model in TF.js under Node on `inputs` and compare with `apply_fn(params, *inputs)`.
 
-    Returns a `VerificationReport` with the largest absolute and relative error
-    per output. With `raise_on_mismatch`, raises `VerificationError` carrying the
-    numbers when any output is outside `atol + rtol * |jax|`.
+    Each output must have JAX's shape and (TF.js) dtype and be within `atol + rtol * |jax|`.
+    NaN/Inf in any output fails, unless `allow_nonfinite`: then they must be in the same places
+    with the same values on both sides. Returns a `VerificationReport` with the largest absolute
+    and relative error per output. With `raise_on_mismatch`, raises `VerificationError`
+    carrying the numbers when any output fails.
     """
-    (report,) = verify_many([VerifyCase(Path(model_dir), apply_fn, params, inputs, atol, rtol)], backend)
+    (report,) = verify_many([VerifyCase(Path(model_dir), apply_fn, params, inputs, atol, rtol,
+                                        allow_nonfinite=allow_nonfinite)], backend)
     if raise_on_mismatch and not report.ok:
         raise VerificationError("TF.js disagrees with JAX: " + report.summary())
     return report

@@ -28,6 +28,8 @@ class Case:
     options: dict = field(default_factory=dict)
     # What TF.js is compared with, when not `fn` itself (e.g. where XLA's CPU result is wrong).
     reference: Callable | None = None
+    # The case means NaN/Inf outputs: they must then match JAX's placement (see VerifyCase).
+    allow_nonfinite: bool = False
 
 
 @dataclass
@@ -67,7 +69,7 @@ def run_cases(cases: Sequence[Case], root: Path, backends: Sequence[str] = ("cpu
             # and the JAX outputs are computed once for all backends.
             reference = _memoized(jax.jit(case.reference or case.fn))
             verify_cases.append(VerifyCase(model_dir, reference, case.params, list(inputs),
-                                           case.atol, case.rtol))
+                                           case.atol, case.rtol, allow_nonfinite=case.allow_nonfinite))
             owners.append(outcome)
     for backend in backends:
         for outcome, report in zip(owners, verify_many(verify_cases, backend=backend)):
