@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -64,8 +65,22 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
-        return "a list"
+        shown = ", ".join(_describe(v) for v in value[:5])
+        return f"[{shown}{', ...' if len(value) > 5 else ''}]"
     return str(value)
+
+
+# How a list's items are named in messages ("a list of integers").
+_PLURAL = {bool: "true or false values", int: "integers", float: "numbers", str: "strings"}
+
+
+def _bounds(meta: dict) -> str:
+    bounds = []
+    if "min" in meta:
+        bounds.append(f">= {meta['min']}")
+    if "max" in meta:
+        bounds.append(f"<= {meta['max']}")
+    return " " + " and ".join(bounds) if bounds else ""
 
 
 def _expected(tp: Any, meta: dict) -> str:
@@ -73,17 +88,15 @@ def _expected(tp: Any, meta: dict) -> str:
     if origin is Literal:
         return "one of " + ", ".join(_describe(a) for a in get_args(tp))
     if origin in (list, tuple):
+        # On a list, `min`/`max` bound each item and `min_items` its length.
         (inner, *_) = get_args(tp) or (str,)
-        return f"a list of {_expected(inner, {})}s"
+        size = meta.get("min_items", 0)
+        kind = "a non-empty list of" if size == 1 else f"a list of at least {size}" if size else "a list of"
+        return f"{kind} {_PLURAL.get(inner, str(inner))}{_bounds(meta)}"
     if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
         return " or ".join(_expected(a, meta) for a in get_args(tp) if a is not type(None))
     name = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
-    bounds = []
-    if "min" in meta:
-        bounds.append(f">= {meta['min']}")
-    if "max" in meta:
-        bounds.append(f"<= {meta['max']}")
-    return name + (" " + " and ".join(bounds) if bounds else "")
+    return name + _bounds(meta)
 
 
 def _check_value(tp: Any, value: Any, meta: dict) -> tuple[bool, Any]:
@@ -93,11 +106,12 @@ def _check_value(tp: Any, value: Any, meta: dict) -> tuple[bool, Any]:
         return value in get_args(tp), value
     if origin in (list, tuple):
         (inner, *_) = get_args(tp) or (str,)
-        if not isinstance(value, list):
+        if not isinstance(value, list) or len(value) < meta.get("min_items", 0):
             return False, value
+        item_meta = {k: v for k, v in meta.items() if k in ("min", "max")}
         converted = []
         for item in value:
-            ok, item = _check_value(inner, item, {})
+            ok, item = _check_value(inner, item, item_meta)
             if not ok:
                 return False, value
             converted.append(item)
@@ -130,6 +144,18 @@ def _check_value(tp: Any, value: Any, meta: dict) -> tuple[bool, Any]:
     return ok, value
 
 
+def _nonfinite(value: Any) -> tuple[str, float] | None:
+    """(`[index]` suffix, value) of the first NaN or infinity in `value` (a number or a list)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "", value
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nonfinite(item)
+            if found:
+                return f"[{i}]{found[0]}", found[1]
+    return None
+
+
 def _suggest(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
@@ -154,6 +180,11 @@ def load_dataclass(cls: type, data: Any, prefix: str, base_dir: Path, problems: 
         if dataclasses.is_dataclass(tp):
             values[key] = load_dataclass(tp, value, where, base_dir, problems)
             continue
+        # TOML allows nan and inf; no setting means them, and the page's JSON cannot hold them.
+        bad = _nonfinite(value)
+        if bad:
+            problems.append(f"{where}{bad[0]}: expected a finite number, got {bad[1]}")
+            continue
         ok, converted = _check_value(tp, value, meta)
         if not ok:
             problems.append(f"{where}: expected {_expected(tp, meta)}, got {_describe(value)}")
@@ -176,13 +207,28 @@ def apply_overrides(config: Any, overrides: dict[str, Any]) -> Any:
     return dataclasses.replace(config, **overrides) if overrides else config
 
 
+def _read_text(path: Path) -> str:
+    """The file as text; a UTF-8 byte-order mark (Windows editors write one) is accepted and dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"cannot read the file ({exc.strerror}); check its permissions"], str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, column {column}); "
+                           "save the file with UTF-8 encoding"], str(path)) from None
+
+
 def load_config(path: str | Path, demo_modules: dict[str, Any], profile: str = "default") -> SiteConfig:
     """Read and validate `site.toml`; raises `ConfigError` listing every problem."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError([f"file not found (looked at {path.resolve()}); create it or pass --config"], str(path))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
     problems: list[str] = []
