@@ -50,7 +50,7 @@ class Config:
     site_images: int = field(default=12, metadata={"doc": "Example images on the page.", "min": 1})
     image_size: int = field(default=48, metadata={"doc": "Image tower input size in pixels.", "min": 16})
     image_channels: list[int] = field(default_factory=lambda: [32, 64, 64], metadata={
-        "doc": "Channels of the image tower's stride-2 convolutions."})
+        "doc": "Channels of the image tower's stride-2 convolutions.", "min": 1, "min_items": 1})
     image_hidden: int = field(default=128, metadata={"doc": "Image tower hidden width.", "min": 1})
     embedding_size: int = field(default=64, metadata={"doc": "Shared embedding size of both towers.", "min": 2})
     image_steps: int = field(default=800, metadata={"doc": "Image tower pretraining steps.", "min": 1})
@@ -96,6 +96,11 @@ def _text_config(config: Config, name: str, vocab_size: int) -> TextConfig:
 def _embedded_models(config: Config, ctx: BuildContext) -> tuple[Path, dict[str, dict]]:
     """Train (or reuse) the embedded models; returns the images folder and, per tower,
     the checkpoint, tokenizer and training numbers."""
+    halvings = 2 ** len(config.image_channels)
+    if config.image_size % halvings:
+        # Each convolution halves the image; the checkpoint loader infers the size back from the grid.
+        raise BuildError(f"demos.lit.image_size ({config.image_size}) must be divisible by {halvings} "
+                         f"(2 to the number of image_channels, {len(config.image_channels)})")
     cache = ctx.cache
     world_inputs = {"seed": config.seed, "n": [config.train_images, config.test_images, config.site_images],
                     "size": config.image_size, "code": hash_code(world, train, embedded)}
@@ -145,6 +150,9 @@ def _checkpoint_models(config: Config, ctx: BuildContext) -> tuple[Path, dict[st
     ckpt, tok, images = (Path(root, p) for p in (config.checkpoint, config.tokenizer, config.images_dir))
     if not images.is_dir():
         raise BuildError(f"demos.lit.images_dir: {images} is not a folder")
+    for key, path in (("checkpoint", ckpt), ("tokenizer", tok)):
+        if not path.is_file():
+            raise BuildError(f"demos.lit.{key}: {path} does not exist or is not a file; fix the path in site.toml")
     if tok.suffix != ".model":
         raise BuildError(f"demos.lit.tokenizer: {tok} is not a SentencePiece .model file; BERT "
                          "vocabularies (LiT-B16B) are not supported, use a SentencePiece LiT model")
@@ -155,13 +163,21 @@ def _checkpoint_models(config: Config, ctx: BuildContext) -> tuple[Path, dict[st
                              "description": f"{ckpt.name} (big_vision LiT checkpoint)"}}
 
 
+def _image_files(images_dir: Path) -> dict[str, Path]:
+    """`info.json` and the images it lists: never other files of the folder (in checkpoint mode
+    it is a cache entry, whose `result.json` is the build's bookkeeping, not site data)."""
+    files = {"data/images/info.json": images_dir / "info.json"}
+    for info in formats.read_image_infos(images_dir / "info.json"):
+        files[f"data/images/{info.id}.jpg"] = images_dir / f"{info.id}.jpg"
+    return files
+
+
 def build_assets(config: Config, ctx: BuildContext) -> Page:
     """Train or load the LiT models, export the text towers to TF.js, describe the page."""
     from ... import convert as converter
 
     images_dir, towers = (_checkpoint_models if config.checkpoint else _embedded_models)(config, ctx)
-    files = {f"data/images/{f.name}": f for f in sorted(images_dir.iterdir())
-             if f.suffix in (".jpg", ".json")}
+    files = _image_files(images_dir)
     rows = []
     for name, tower in towers.items():
         inputs = {"ckpt": hash_files([tower["checkpoint"]]), "tok": hash_files([tower["tokenizer"]]),
@@ -207,7 +223,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
         template="lit/index.html",
         entry="site_src/lit/main.ts",
         data={"rows": rows, "embedded": not config.checkpoint,
-              "held_out": sorted(" ".join(c) for c in world.HELD_OUT),
+              "held_out": sorted(" ".join(c) for c in world.HELD_OUT) if not config.checkpoint else [],
               "playground_source": (ctx.project_root / "site_src/lit/playground.js").read_text(),
               "client": {"models": names, "defaultModel": names[0]}},
         files=files,

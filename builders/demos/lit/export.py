@@ -36,7 +36,7 @@ def prepare_site_images(src_dir: Path, out_dir: Path) -> list[str]:
         src = next((c for c in candidates if c.is_file()), None)
         if src is None:
             raise BuildError(f"{src_dir}: no image file for id '{info.id}' (expected {info.id}.jpg or .png)")
-        img = Image.open(src).convert("RGB")
+        img = _open_image(src)
         side = min(img.size)
         left, top = (img.width - side) // 2, (img.height - side) // 2
         img = img.crop((left, top, left + side, top + side)).resize(
@@ -44,6 +44,15 @@ def prepare_site_images(src_dir: Path, out_dir: Path) -> list[str]:
         img.save(out_dir / f"{info.id}.jpg", quality=90)
     write_json(out_dir / "info.json", infos)
     return [i.id for i in infos]
+
+
+def _open_image(path: Path) -> Image.Image:
+    """The image at `path` as RGB; a file PIL cannot decode is a `BuildError` naming it."""
+    try:
+        with Image.open(path) as img:
+            return img.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise BuildError(f"{path}: cannot decode the image ({exc}); replace it with a JPEG or PNG file") from None
 
 
 def load_site_images(images_dir: Path, size: int) -> tuple[list[str], np.ndarray]:

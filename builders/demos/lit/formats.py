@@ -26,7 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import BuildError
+
 TOKENIZER_TYPES = ("BPE", "UNIGRAM")
+# An image id becomes a file name (`<id>.jpg`) and a line of `zimgs.txt`: a plain name, never a path.
+IMAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class FormatError(BuildError, ValueError):
+    """A data file (`info.json`, `def.json`, ...) is not what its format says; names the file and entry."""
 
 
 @dataclass
@@ -57,7 +65,7 @@ class ModelDef:
 
     def __post_init__(self) -> None:
         if self.tokenizer_type not in TOKENIZER_TYPES:
-            raise ValueError(f"def.json: tokenizer_type must be one of {TOKENIZER_TYPES}, "
+            raise FormatError(f"def.json: tokenizer_type must be one of {TOKENIZER_TYPES}, "
                              f"got {self.tokenizer_type!r}")
 
 
@@ -85,12 +93,23 @@ class TokenizerSpec:
     normalizer: NormalizerSpec
 
 
-def _from_dict(cls: type, data: dict[str, Any], where: str):
+def _from_dict(cls: type, data: Any, where: str):
+    if not isinstance(data, dict):
+        raise FormatError(f"{where}: expected an object with {', '.join(f.name for f in fields(cls))}")
     names = {f.name for f in fields(cls)}
     missing = sorted(names - set(data))
     if missing:
-        raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
+        raise FormatError(f"{where}: missing field(s) {', '.join(missing)}")
     return cls(**{k: data[k] for k in names})
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -104,19 +123,36 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def read_image_infos(path: Path) -> list[ImageInfo]:
-    """Read `info.json`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [_from_dict(ImageInfo, d, f"{path}[{i}]") for i, d in enumerate(data)]
+    """Read `info.json`, checking each entry's fields are strings and each id a plain, unique file name."""
+    data = _read_json(path)
+    if not isinstance(data, list) or not data:
+        raise FormatError(f"{path}: expected a non-empty list of {{id, description, source, license, prompts}}")
+    infos, seen = [], set()
+    for i, entry in enumerate(data):
+        info = _from_dict(ImageInfo, entry, f"{path}[{i}]")
+        for name in ("id", "description", "source", "license", "prompts"):
+            if not isinstance(getattr(info, name), str):
+                raise FormatError(f"{path}[{i}]: {name} must be a string, got {json.dumps(getattr(info, name))}")
+        if not IMAGE_ID.fullmatch(info.id) or ".." in info.id:
+            raise FormatError(f"{path}[{i}]: id {json.dumps(info.id)} is not a plain file name (letters, digits, "
+                              "'.', '_', '-'; starting with a letter or digit; no '..'); rename it and its image")
+        if info.id in seen:
+            raise FormatError(f"{path}[{i}]: id {json.dumps(info.id)} appears twice; ids must be unique")
+        seen.add(info.id)
+        infos.append(info)
+    return infos
 
 
 def read_model_def(path: Path) -> ModelDef:
     """Read `def.json`."""
-    return _from_dict(ModelDef, json.loads(Path(path).read_text(encoding="utf-8")), str(path))
+    return _from_dict(ModelDef, _read_json(path), str(path))
 
 
 def read_tokenizer_spec(path: Path) -> TokenizerSpec:
     """Read `tokenizer.json`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise FormatError(f"{path}: expected a JSON object")
     data["normalizer"] = _from_dict(NormalizerSpec, data.get("normalizer", {}), f"{path}: normalizer")
     return _from_dict(TokenizerSpec, data, str(path))
 

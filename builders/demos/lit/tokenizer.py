@@ -14,12 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import sentencepiece as spm
+from google.protobuf.message import DecodeError
 from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
+from ...errors import BuildError
 from .formats import NormalizerSpec, TokenizerSpec
 
 PAD_ID, EOS_ID, UNK_ID = 0, 1, 2
 _TYPE_NAMES = {"bpe": "BPE", "unigram": "UNIGRAM"}
+
+
+class TokenizerError(BuildError, ValueError):
+    """A SentencePiece model cannot be used; the message names the file and what to do."""
 
 
 def train_sentencepiece(texts: Iterable[str], model_path: Path, *, vocab_size: int,
@@ -48,15 +54,19 @@ class Tokenizer:
     def __init__(self, model_path: Path | str, max_len: int, pad_value: int | None = None):
         model_path = Path(model_path)
         if not model_path.is_file():
-            raise FileNotFoundError(f"SentencePiece model not found: {model_path} "
-                                    "(set demos.lit.tokenizer in site.toml to a .model file)")
+            raise TokenizerError(f"SentencePiece model not found: {model_path} "
+                                 "(set demos.lit.tokenizer in site.toml to a .model file)")
         self.model_path = model_path
-        self.sp = spm.SentencePieceProcessor(model_file=str(model_path))
         self.proto = sp_pb2.ModelProto()
-        self.proto.ParseFromString(model_path.read_bytes())
+        try:
+            self.proto.ParseFromString(model_path.read_bytes())
+            self.sp = spm.SentencePieceProcessor(model_file=str(model_path))
+        except (OSError, RuntimeError, DecodeError) as exc:
+            raise TokenizerError(f"{model_path}: not a readable SentencePiece model ({exc}); use the .model "
+                                 "file the checkpoint's text tower was trained with") from None
         self.max_len = max_len
         if self.sp.eos_id() < 0:
-            raise ValueError(f"{model_path}: the vocabulary has no end token </s>")
+            raise TokenizerError(f"{model_path}: the vocabulary has no end token </s>")
         self.eos_id = self.sp.eos_id()
         self.pad_value = pad_value if pad_value is not None else max(self.sp.pad_id(), 0)
 
@@ -68,7 +78,7 @@ class Tokenizer:
     def tokenizer_type(self) -> str:
         kind = sp_pb2.TrainerSpec.ModelType.Name(self.proto.trainer_spec.model_type).lower()
         if kind not in _TYPE_NAMES:
-            raise ValueError(f"{self.model_path}: model type {kind} is not supported (BPE or unigram)")
+            raise TokenizerError(f"{self.model_path}: model type {kind} is not supported (BPE or unigram)")
         return _TYPE_NAMES[kind]
 
     def ids(self, text: str) -> list[int]:
@@ -103,7 +113,7 @@ class Tokenizer:
         if self.proto.normalizer_spec.normalization_rule_tsv:
             unsupported.append("a custom normalization_rule_tsv")
         if unsupported:
-            raise ValueError(f"{self.model_path}: the browser tokenizer does not support "
+            raise TokenizerError(f"{self.model_path}: the browser tokenizer does not support "
                              f"{', '.join(unsupported)}")
         norm = self.proto.normalizer_spec
         return TokenizerSpec(
