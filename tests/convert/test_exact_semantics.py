@@ -119,6 +119,12 @@ def cases():
         lax.reduce((x, xi), (3.0, 0), lambda a, b: (lax.max(a[0], b[0]), lax.min(a[1], b[1])), (1,)),
         lax.reduce(x, 2.0, lax.mul, (0, 1))), {},
         [(window_input.shape, F32), (window_ints.shape, np.int32)], [[window_input, window_ints]], atol=1e-6))
+    # Poles, reflection below 0.5, infinities: XLA's own Lanczos formulas, to float32 rounding.
+    gamma_args = np.concatenate([rng(16).uniform(-10, 10, 200), rng(17).uniform(0, 3, 50),
+                                 [0.0, -1.0, -2.0, 1.0, 2.0, 0.5, -0.5, np.inf, -np.inf, np.nan, 1e-6, 30.0, 100.0]])
+    gamma_args = gamma_args.astype(F32)
+    out.append(Case("lgamma_digamma", lambda p, x: (lax.lgamma(x), lax.digamma(x)), {}, [(gamma_args.shape, F32)],
+                    [[gamma_args]], atol=1e-5, rtol=1e-4, allow_nonfinite=True))
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))
