@@ -4,6 +4,7 @@ inputs that exposed it (NaN, +-inf, ties, subnormals, values next to float32's l
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import jax
@@ -60,6 +61,31 @@ def integer_operands(dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def normal_rows() -> np.ndarray:
     return rng(12).standard_normal((5, 3)).astype(F32)
+
+
+def linalg_cases() -> list[Case]:
+    """cholesky (batched, 64x64, not positive definite: all NaN as in LAPACK) and every form of
+    triangular_solve, with NaN in the triangle that must not be read."""
+    g = rng(18)
+
+    def spd(*shape):
+        m = g.standard_normal(shape).astype(F32)
+        return (m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(F32)
+
+    chol = lambda p, a: lax.linalg.cholesky(a, symmetrize_input=False)
+    out = [Case(f"cholesky_{name}", chol, {}, [(a.shape, F32)], [[a]], atol=1e-4, rtol=1e-4, allow_nonfinite=True)
+           for name, a in [("batched", spd(2, 5, 5)), ("64", spd(64, 64)),
+                           ("not_positive", np.array([[1.0, 2.0], [2.0, 1.0]], F32))]]
+    a = (g.standard_normal((4, 4)) + 4 * np.eye(4)).astype(F32)
+    b = g.standard_normal((4, 3)).astype(F32)
+    for left, lower, transpose, unit in itertools.product((True, False), repeat=4):
+        a_in = np.where(np.tril(np.ones((4, 4), bool)) if lower else np.triu(np.ones((4, 4), bool)), a, np.nan)
+        b_in = b if left else b.T.copy()
+        fn = lambda p, a, b, left=left, lower=lower, transpose=transpose, unit=unit: lax.linalg.triangular_solve(
+            a, b, left_side=left, lower=lower, transpose_a=transpose, unit_diagonal=unit)
+        out.append(Case(f"triangular_solve_{int(left)}{int(lower)}{int(transpose)}{int(unit)}", fn, {},
+                        [(a_in.shape, F32), (b_in.shape, F32)], [[a_in.astype(F32), b_in]], atol=1e-4, rtol=1e-4))
+    return out
 
 
 def cases():
@@ -125,6 +151,7 @@ def cases():
     gamma_args = gamma_args.astype(F32)
     out.append(Case("lgamma_digamma", lambda p, x: (lax.lgamma(x), lax.digamma(x)), {}, [(gamma_args.shape, F32)],
                     [[gamma_args]], atol=1e-5, rtol=1e-4, allow_nonfinite=True))
+    out += linalg_cases()
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))

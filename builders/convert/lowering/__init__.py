@@ -37,4 +37,15 @@ def supported_primitives() -> list[str]:
     return sorted(set(LOWERINGS) | set(EXPANDED_PRIMITIVES) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
 
 
-from . import bitwise, conv, elementwise, indexing, linalg, reductions, shape_ops, special, windows  # noqa: E402,F401  (registration)
+from . import (  # noqa: E402,F401  (registration)
+    bitwise,
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    shape_ops,
+    solvers,
+    special,
+    windows,
+)
