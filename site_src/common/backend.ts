@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {backendOrder} from './backend_order';
+import {BackendChoice, BackendFailure, backendOrder, startFirst} from './backend_order';
 // The backend without kernels: each page's bundle registers the kernels it needs (builders/tfjs_kernels.py).
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
 
@@ -51,24 +51,56 @@ export function softwareWebGLRenderer(): string | null {
 }
 
 /**
- * Pick a backend (see `backendOrder`) and return its name.
+ * Make `name` the TF.js backend, or throw why not. TF.js itself only logs a failing backend's
+ * error (and not at all in production mode) and answers `false`, so its factory is wrapped for
+ * the duration of the call to keep the error.
+ */
+async function setBackendOrThrow(name: string): Promise<string> {
+  const entry = tf.engine().registryFactory[name];
+  if (!entry) {
+    throw new Error(`not included in this page (available: ${Object.keys(tf.engine().registryFactory).join(', ')})`);
+  }
+  let failure: unknown = null;
+  const factory = entry.factory;
+  entry.factory = () => {
+    try {
+      const backend = factory();
+      return backend instanceof Promise ? backend.catch((err: unknown) => { failure = err; throw err; }) : backend;
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  };
+  try {
+    if (!(await tf.setBackend(name))) throw failure ?? new Error('TF.js could not initialise it');
+    await tf.ready();
+    return tf.getBackend();
+  } finally {
+    entry.factory = factory;
+  }
+}
+
+/**
+ * Pick a backend (see `backendOrder`): the first that starts, and the failures before it (each one
+ * is also a `console.warn` line naming the backend and the reason).
  * WASM binaries are served from the site (`<root>assets/wasm/`), never a CDN.
  */
-export async function initBackend(root: string, preferred: readonly string[] = DEFAULT_BACKENDS): Promise<string> {
+export async function startBackend(root: string,
+    preferred: readonly string[] = DEFAULT_BACKENDS): Promise<BackendChoice> {
   configureWasm(root);
   const requested = new URLSearchParams(location.search).get('backend');
   const software = !requested && preferred.includes('webgl') ? softwareWebGLRenderer() : null;
   if (software) console.info(`WebGL is software-rendered here (${software}): trying WASM first`);
-  const order = backendOrder(preferred, requested, software !== null);
-  for (const name of order) {
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return tf.getBackend();
-      }
-    } catch {
-      // try the next backend
-    }
-  }
-  throw new Error('no TF.js backend could be initialised');
+  return startFirst(backendOrder(preferred, requested, software !== null), setBackendOrThrow);
+}
+
+/** `startBackend`, for pages that only need the name of the backend that started. */
+export async function initBackend(root: string, preferred: readonly string[] = DEFAULT_BACKENDS): Promise<string> {
+  return (await startBackend(root, preferred)).backend;
+}
+
+/** One line for the page about a backend that failed to start, e.g. in a warnings area. */
+export function describeFailure(failure: BackendFailure, used: string): string {
+  const label = (name: string) => BACKEND_LABELS[name] ?? name;
+  return `The ${label(failure.backend)} backend could not start (${failure.reason}); running on ${label(used)}.`;
 }

@@ -14,3 +14,42 @@ export function backendOrder(preferred: readonly string[], requested: string | n
   return requested ? [requested, ...order.filter((b) => b !== requested)] : order;
 }
 
+
+/** A backend that did not start, and why. */
+export interface BackendFailure {
+  backend: string;
+  reason: string;
+}
+
+/** The backend that started, and the ones tried before it that failed. */
+export interface BackendChoice {
+  backend: string;
+  failures: BackendFailure[];
+}
+
+/** The message of an error, also of the plain `{message}` objects TF.js's WASM backend rejects with. */
+function reasonOf(err: unknown): string {
+  const message = typeof err === 'object' && err !== null ? (err as {message?: unknown}).message : undefined;
+  return typeof message === 'string' && message ? message : String(err);
+}
+
+/**
+ * Start the first backend of `order` for which `start` resolves; each failure is reported through
+ * `warn` (naming the backend, the reason and what is tried next) and returned, never swallowed.
+ * Throws, listing every reason, when none starts.
+ */
+export async function startFirst(order: readonly string[], start: (name: string) => Promise<string>,
+    warn: (line: string) => void = console.warn): Promise<BackendChoice> {
+  const failures: BackendFailure[] = [];
+  for (const [i, name] of order.entries()) {
+    try {
+      return {backend: await start(name), failures};
+    } catch (err) {
+      const reason = reasonOf(err);
+      failures.push({backend: name, reason});
+      const next = order[i + 1];
+      warn(`TF.js backend '${name}' failed to start: ${reason}; ${next ? `trying '${next}'` : 'no backend left to try'}`);
+    }
+  }
+  throw new Error(`no TF.js backend could be started (${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+}

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {backendOrder} from './backend_order';
+import {backendOrder, startFirst} from './backend_order';
 
 const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'];
 
@@ -17,4 +17,27 @@ test('the URL\'s ?backend= always comes first', () => {
 test('orders without WASM, or with WASM already first, are kept', () => {
   assert.deepEqual(backendOrder(['webgl', 'cpu'], null, true), ['webgl', 'cpu']);
   assert.deepEqual(backendOrder(['wasm', 'webgl'], null, true), ['wasm', 'webgl']);
+});
+
+test('a backend that fails is reported with its reason, and the next one is tried', async () => {
+  const lines: string[] = [];
+  const start = async (name: string) => {
+    if (name === 'webgl') throw new Error('WebGL is not supported on this device');
+    return name;
+  };
+  assert.deepEqual(await startFirst(['webgl', 'wasm', 'cpu'], start, (l) => lines.push(l)), {
+    backend: 'wasm', failures: [{backend: 'webgl', reason: 'WebGL is not supported on this device'}]});
+  assert.deepEqual(lines, ["TF.js backend 'webgl' failed to start: WebGL is not supported on this device; trying 'wasm'"]);
+});
+
+test('when no backend starts, the error lists every reason', async () => {
+  const lines: string[] = [];
+  // TF.js's WASM backend rejects with a plain {message} object, not an Error.
+  const start = async (name: string): Promise<string> => {
+    throw name === 'wasm' ? {message: 'wasm broke'} : new Error(`${name} broke`);
+  };
+  await assert.rejects(startFirst(['wasm', 'cpu'], start, (l) => lines.push(l)),
+    {message: 'no TF.js backend could be started (wasm: wasm broke; cpu: cpu broke)'});
+  assert.deepEqual(lines, ["TF.js backend 'wasm' failed to start: wasm broke; trying 'cpu'",
+    "TF.js backend 'cpu' failed to start: cpu broke; no backend left to try"]);
 });

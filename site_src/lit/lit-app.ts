@@ -1,6 +1,6 @@
 import {css, html, LitElement} from 'lit';
 
-import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {BACKEND_LABELS, describeFailure, startBackend} from '../common/backend';
 import {readPageConfig} from '../common/config';
 import './image-card';
 import './image-carousel';
@@ -68,9 +68,10 @@ export class LitApp extends LitElement {
     setDataRoot(config.dataBaseUrl);
     this.modelNames = (config.models as string[]) ?? [];
     this.modelName = (config.defaultModel as string) ?? this.modelNames[0];
-    const backend = await initBackend(config.root);
+    const {backend, failures} = await startBackend(config.root);
     this.backend = BACKEND_LABELS[backend] ?? backend;
-    if (backend !== 'webgl') {
+    for (const failure of failures) this.message('warning', describeFailure(failure, backend));
+    if (backend !== 'webgl' && !failures.some((f) => f.backend === 'webgl')) {
       this.message('warning', `WebGL is not available; the text encoder runs on ${backend}, which is slower.`);
     }
     await this.images.load();
@@ -138,9 +139,12 @@ export class LitApp extends LitElement {
         this.status = `${name}: loading ${what}…`;
       });
       if (this.modelName === name) this.status = `${name}: ready (${this.backend})`;
+      for (const warning of model.warnings) this.message('warning', `The '${name}' model: ${warning}.`);
     } catch (err) {
       this.status = `${name}: failed`;
-      this.message('error', `Could not load the '${name}' model: ${err instanceof Error ? err.message : err}`);
+      const text = `Could not load the '${name}' model: ${err instanceof Error ? err.message : err}`;
+      console.error(text);
+      this.message('error', text);
     }
   }
 

@@ -35,16 +35,89 @@ export function getImageUrl(id: string): string {
   return dataUrl(`images/${encodeURIComponent(id)}.jpg`);
 }
 
-async function fetchOk(url: string): Promise<Response> {
-  let response: Response;
+type Fetch = (url: string) => Promise<Response>;
+
+/** `fetch`, with a network failure (often a missing CORS header) turned into an Error naming the URL. */
+async function fetchResponse(url: string, fetchFn: Fetch = fetch): Promise<Response> {
   try {
-    response = await fetch(url);
+    return await fetchFn(url);
   } catch (err) {
     throw new Error(`could not fetch ${url} (${err instanceof Error ? err.message : String(err)}); ` +
       'a data folder on another origin must send Access-Control-Allow-Origin');
   }
+}
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetchResponse(url);
   if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
   return response;
+}
+
+const REBUILD = 'rebuild the site (python -m builders.build) to write it again';
+
+/**
+ * Parse and check `tokenizer.json` against a vocabulary of `vocabularySize` pieces. A malformed
+ * file throws (naming the URL and the field): tokenizing with guessed ids would be silently wrong.
+ */
+export function parseTokenizerSpec(text: string, url: string, vocabularySize: number): TokenizerSpec {
+  let spec: TokenizerSpec;
+  try {
+    spec = JSON.parse(text) as TokenizerSpec;
+  } catch (err) {
+    throw new Error(`${url} is not valid JSON (${err instanceof Error ? err.message : String(err)}); ${REBUILD}`);
+  }
+  const fail = (field: string, want: string): never => {
+    throw new Error(`${url}: ${field} must be ${want}, got ${JSON.stringify(pick(spec, field))}; ${REBUILD}`);
+  };
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new Error(`${url} must hold a JSON object, got ${JSON.stringify(spec)}; ${REBUILD}`);
+  }
+  if (spec.model_type !== 'BPE' && spec.model_type !== 'UNIGRAM') fail('model_type', '"BPE" or "UNIGRAM"');
+  const isId = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min && (v as number) < vocabularySize;
+  const range = (min: number) => `an integer id in [${min}, ${vocabularySize}) (the vocabulary's size)`;
+  if (!isId(spec.unk_id, 0)) fail('unk_id', range(0));
+  if (!isId(spec.eos_id, 0)) fail('eos_id', range(0));
+  if (!isId(spec.bos_id, -1)) fail('bos_id', range(-1));
+  if (!isId(spec.pad_id, -1)) fail('pad_id', range(-1));
+  for (const field of ['control_ids', 'user_defined_ids'] as const) {
+    const ids: unknown = spec[field];
+    if (!Array.isArray(ids) || !ids.every((id) => isId(id, 0))) {
+      fail(field, `a list of integer ids in [0, ${vocabularySize})`);
+    }
+  }
+  const n = spec.normalizer;
+  if (typeof n !== 'object' || n === null) fail('normalizer', 'an object');
+  if (typeof n.precompiled_charsmap !== 'string') fail('normalizer.precompiled_charsmap', 'a (base64) string');
+  for (const flag of ['add_dummy_prefix', 'remove_extra_whitespaces', 'escape_whitespaces'] as const) {
+    if (typeof n[flag] !== 'boolean') fail(`normalizer.${flag}`, 'true or false');
+  }
+  return spec;
+}
+
+function pick(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ?
+    (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+/** `tokenizer.json` as fetched: its spec, or, where the folder has none, null and why that matters. */
+export interface TokenizerFile {
+  spec: TokenizerSpec | null;
+  warning: string | null;
+}
+
+/**
+ * Fetch `tokenizer.json`. Only a 404 is accepted, as the original demo's data has none (then the
+ * tokenizer uses its defaults, and the caller shows `warning`); any other failure throws.
+ */
+export async function fetchTokenizerSpec(url: string, vocabulary: Vocabulary | Promise<Vocabulary>,
+  fetchFn: Fetch = fetch): Promise<TokenizerFile> {
+  const [response, pieces] = await Promise.all([fetchResponse(url, fetchFn), vocabulary]);
+  if (response.status === 404) {
+    return {spec: null, warning: `${url} not found (HTTP 404): tokenizing with the original LiT demo's defaults, ` +
+      'which match Python only for plain lower-case text; rebuild the site to publish tokenizer.json'};
+  }
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  return {spec: parseTokenizerSpec(await response.text(), url, pieces.length), warning: null};
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
@@ -91,6 +164,8 @@ export class Model {
   zimgs: Embeddings | null = null;
   ztxts: Embeddings | null = null;
   graph: tf.GraphModel | null = null;
+  /** What loading found but could work around (e.g. no tokenizer.json): for the page to show. */
+  warnings: string[] = [];
   private loading: Promise<void> | null = null;
 
   constructor(readonly name: string) {}
@@ -116,12 +191,14 @@ export class Model {
   private async doLoad(progress: Progress): Promise<void> {
     progress(0, 'definition');
     const def = await fetchJson<ModelDef>(this.url('def.json'));
-    const [vocabulary, spec] = await Promise.all([
-      fetchJson<Vocabulary>(this.url('vocabulary.json')),
-      // Ours; the original demo's data has none, then the tokenizer uses its defaults.
-      fetch(this.url('tokenizer.json')).then((r) => (r.ok ? (r.json() as Promise<TokenizerSpec>) : null))
-        .catch(() => null),
-    ]);
+    const vocabularyFetch = fetchJson<Vocabulary>(this.url('vocabulary.json'));
+    // Ours; the original demo's data has none, then the tokenizer uses its defaults (and says so).
+    const [vocabulary, {spec, warning}] = await Promise.all([vocabularyFetch,
+      fetchTokenizerSpec(this.url('tokenizer.json'), vocabularyFetch)]);
+    if (warning) {
+      console.warn(`LiT model '${this.name}': ${warning}`);
+      if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    }
     this.tokenizer = LitTokenizer.fromFiles(def, vocabulary, spec);
     progress(0.05, 'embeddings');
     this.zimgs = await this.fetchEmbeddings('zimgs', def.embedding_size);

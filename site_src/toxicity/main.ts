@@ -1,5 +1,5 @@
 /** The guestbook page: every message is classified on the device before it is posted. */
-import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {BACKEND_LABELS, describeFailure, startBackend} from '../common/backend';
 import {readPageConfig} from '../common/config';
 import {showError, showProgress} from '../common/progress';
 import {isFlagged, LabelPrediction} from './classify';
@@ -107,12 +107,14 @@ async function main(): Promise<void> {
 
   // Submissions made before the model is ready wait for it (the button is disabled too).
   const ready: Promise<ToxicityClassifier> = (async () => {
-    const backend = await initBackend(config.root);
+    const {backend, failures} = await startBackend(config.root);
+    const notes = failures.map((f) => ` ${describeFailure(f, backend)}`).join('');
     // Load with every label; the checkboxes choose which ones a message is checked against.
     const model = await load(config.threshold, [], {
       ...pageOptions(config), onProgress: (f) => showProgress(bar, null, f),
     });
-    status.textContent = `Model loaded (${model.modelLabels.join(', ')}); running on ${BACKEND_LABELS[backend] ?? backend}.`;
+    status.textContent = `Model loaded (${model.modelLabels.join(', ')}); running on ${BACKEND_LABELS[backend] ?? backend}.` +
+      notes;
     submit.disabled = false;
     submit.textContent = 'Sign the guestbook';
     return model;

@@ -236,3 +236,21 @@ def test_posts_of_the_old_format_are_kept(browser_page, toxicity_server):
     page.reload()
     tid(page, "submit").and_(page.locator(":enabled")).wait_for()
     assert texts(page) == [CLEAN, SCRIPT, "posted last year"]
+
+
+def test_backend_that_fails_to_start_is_named_in_the_status(browser, toxicity_server):
+    # Service workers are blocked: requests they make are invisible to page.route.
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    warnings = []
+    page.on("console", lambda msg: warnings.append(msg.text) if msg.type == "warning" else None)
+    page.route("**/*.wasm", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(toxicity_server + "toxicity/index.html?backend=wasm")
+    tid(page, "submit").and_(page.locator(":enabled")).wait_for()
+    status = tid(page, "status").inner_text()
+    assert " The WASM backend could not start (Make sure the server can serve the `.wasm` file" in status, status
+    assert any(w.startswith("TF.js backend 'wasm' failed to start: Make sure the server can serve") for w in warnings)
+    post(page, "Ada", CLEAN)  # the next backend works
+    assert texts(page) == [CLEAN]
+    context.close()
