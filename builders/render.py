@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .config import SiteSettings
+from .errors import BuildError
 
 
 def relative_root(site_path: str) -> str:
@@ -44,9 +46,34 @@ def content_security_policy(site: SiteSettings) -> str:
     ])
 
 
-def json_for_script(value: Any) -> str:
-    """JSON safe to embed in a <script type="application/json"> element."""
-    return json.dumps(value, sort_keys=True).replace("</", "<\\/")
+def _nonfinite_key(value: Any, key: str = "") -> tuple[str, float] | None:
+    """(key path such as `jaxOutputs[1][0]`, value) of the first NaN or infinity inside `value`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return key, value
+    if isinstance(value, dict):
+        children = ((f"{key}.{k}" if key else str(k), v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        children = ((f"{key}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for child_key, child in children:
+        found = _nonfinite_key(child, child_key)
+        if found:
+            return found
+    return None
+
+
+def json_for_script(value: Any, where: str = "page config") -> str:
+    """JSON safe to embed in a <script type="application/json"> element.
+
+    NaN and infinities are not JSON (the browser's JSON.parse rejects them): a `BuildError`
+    names the first one's key, for the demo to encode it (e.g. as the string "Infinity").
+    """
+    found = _nonfinite_key(value)
+    if found:
+        raise BuildError(f"{where}: '{found[0]}' is {found[1]}, which JSON cannot hold; encode non-finite "
+                         'numbers in the page data (e.g. as the strings "NaN", "Infinity", "-Infinity")')
+    return json.dumps(value, sort_keys=True, allow_nan=False).replace("</", "<\\/")
 
 
 class Renderer:
@@ -75,6 +102,6 @@ class Renderer:
             site=self.site, page=page, root=root, title=title, nav=self.nav,
             bundle=(root + bundle) if bundle else None,
             assets={k: root + v for k, v in self.assets.items()},
-            page_config=json_for_script(config), csp=content_security_policy(self.site),
+            page_config=json_for_script(config, f"{site_path}: page config"), csp=content_security_policy(self.site),
             canonical=canonical, site_path=site_path,
         )

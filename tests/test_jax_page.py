@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import foreign_requests
+from builders.build import build
+from tests.conftest import foreign_requests, serve_directory
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,16 @@ def test_polymorphic_model_takes_any_number_of_rows(browser_page, site_server):
         [0.5, 2], [1.5, 4], [2.5, 6], [3.5, 8], [4.5, 10]]
 
 
+def test_typed_values_beyond_float32_show_as_infinity(browser_page, site_server):
+    """1e39 is a float32 infinity in TF.js; JSON.stringify printed it as `null`."""
+    page = browser_page
+    page.goto(site_server + "jax/index.html")
+    wait_for_output(model_section(page, "polymorphic"))
+    compute(page, "1e39, 1\n-1e39, 0", "Infinity")
+    assert model_section(page, "polymorphic").locator('[data-testid="tfjs-output"]').inner_text() == (
+        "[[Infinity,1],[-Infinity,0]]")
+
+
 def test_bad_input_shows_a_message(browser_page, site_server):
     page = browser_page
     page.goto(site_server + "jax/index.html")
@@ -78,4 +89,29 @@ def test_software_webgl_yields_to_wasm(browser_page, site_server):
     page.goto(site_server + "jax/index.html?backend=webgl")
     wait_for_output(model_section(page, "static"))
     assert "running on WebGL" in page.locator('[data-testid="status"]').inner_text()
+    assert page.console_errors == []
+
+
+@pytest.fixture(scope="module")
+def nonfinite_site(tmp_path_factory):
+    """The JAX page alone, with weights beyond float32's range (1e39 becomes inf; 0 * inf is NaN)."""
+    tmp = tmp_path_factory.mktemp("jax_nonfinite")
+    (tmp / "site.toml").write_text("[demos.jax]\nweight = [1e39, -1e39]\n")
+    build(tmp / "site.toml", tmp / "site", only=["jax"], profile="smoke")
+    server, url = serve_directory(tmp / "site")
+    yield url
+    server.shutdown()
+
+
+def test_values_beyond_float32_show_as_infinity_and_nan(browser_page, nonfinite_site):
+    """JSON has no Infinity: the page showed `null` (and JSON.parse refused NaN tokens in the config)."""
+    page = browser_page
+    page.goto(nonfinite_site + "jax/index.html")
+    expected = "[[NaN,-Infinity],[Infinity,-Infinity],[Infinity,-Infinity]]"
+    for name in ("static", "polymorphic"):
+        section = model_section(page, name)
+        section.locator('[data-testid="tfjs-output"]').filter(has_text="[").wait_for()
+        assert section.locator('[data-testid="tfjs-output"]').inner_text() == expected
+        assert section.locator('[data-testid="jax-output"]').inner_text() == expected
+        assert section.locator('[data-testid="match"]').get_attribute("data-state") == "match"
     assert page.console_errors == []

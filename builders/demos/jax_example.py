@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -28,7 +29,8 @@ class Config:
     rows: int = field(default=3, metadata={"doc": "Rows of the example input (`np.arange(2 * rows)`).",
                                            "min": 1, "max": 100})
     verify_batch_sizes: list[int] = field(default_factory=lambda: [1, 3, 7], metadata={
-        "doc": "Batch sizes the polymorphic model is verified with in TF.js at build time."})
+        "doc": "Batch sizes the polymorphic model is verified with in TF.js at build time.", "min": 1,
+        "min_items": 1})
 
     SMOKE: ClassVar[dict] = {}
 
@@ -46,10 +48,21 @@ def _models(config: Config) -> list[dict]:
     ]
 
 
+def json_numbers(rows: list[list[float]]) -> list[list[float | str]]:
+    """`rows` for the page's JSON, which has no NaN or Infinity: those become the strings
+    "NaN", "Infinity" and "-Infinity" (site_src/jax/rows.ts `decodeMatrix` reads them back)."""
+    def encode(v: float) -> float | str:
+        if math.isfinite(v):
+            return v
+        return "NaN" if math.isnan(v) else "Infinity" if v > 0 else "-Infinity"
+    return [[encode(v) for v in row] for row in rows]
+
+
 def _convert_and_verify(config: Config, out: Path) -> dict:
     if len(config.weight) != 2:
         raise BuildError(f"demos.jax.weight: expected 2 numbers (one per input column), got {len(config.weight)}")
-    params = {"weight": np.asarray(config.weight, np.float32)}
+    with np.errstate(over="ignore"):  # beyond float32's range is inf, which the page shows as such
+        params = {"weight": np.asarray(config.weight, np.float32)}
     xs = np.arange(2 * config.rows, dtype=np.float32).reshape(config.rows, 2)
     cases, models = [], []
     for spec in _models(config):
@@ -57,14 +70,19 @@ def _convert_and_verify(config: Config, out: Path) -> dict:
         result = convert_jax(prod, params, input_signatures=spec["input_signatures"],
                              polymorphic_shapes=spec["polymorphic_shapes"], model_dir=model_dir)
         batches = [config.rows] if spec["polymorphic_shapes"] is None else config.verify_batch_sizes
+        # A weight beyond float32's range is infinite in JAX too (x * inf, 0 * inf = NaN): the page
+        # shows what JAX computes, so NaN/Inf are expected, in the same places in TF.js.
         for n in batches:
             rng = np.random.default_rng(n)
-            cases.append(VerifyCase(model_dir, prod, params, [rng.normal(size=(n, 2)).astype(np.float32)]))
-        cases.append(VerifyCase(model_dir, prod, params, [xs]))
+            cases.append(VerifyCase(model_dir, prod, params, [rng.normal(size=(n, 2)).astype(np.float32)],
+                                    allow_nonfinite=True))
+        cases.append(VerifyCase(model_dir, prod, params, [xs], allow_nonfinite=True))
         models.append({"name": spec["name"], "signature": spec["signature"],
                        "polymorphic_shapes": spec["polymorphic_shapes"], "nodes": result.node_count,
                        "bytes": result.weight_bytes + (model_dir / "model.json").stat().st_size})
-    reports = verify_many(cases)
+    with np.errstate(invalid="ignore", over="ignore"):  # NumPy warns on the inf * 0 it computes for JAX
+        reports = verify_many(cases)
+        jax_outputs = np.asarray(prod(params, xs)).tolist()
     failed = [r.summary() for r in reports if not r.ok]
     if failed:
         raise BuildError("TF.js disagrees with JAX:\n" + "\n".join(failed))
@@ -73,7 +91,7 @@ def _convert_and_verify(config: Config, out: Path) -> dict:
         "max_abs_error": max(r.max_abs_error for r in reports),
         "checks": len(reports),
         "inputs": xs.tolist(),
-        "jax_outputs": np.asarray(prod(params, xs)).tolist(),
+        "jax_outputs": jax_outputs,
         "params": {"weight": params["weight"].tolist()},
     }
 
@@ -91,8 +109,8 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
     client = {
         "models": [{"name": m["name"], "url": f"models/jax/{m['name']}/model.json",
                     "polymorphic": m["polymorphic_shapes"] is not None} for m in manifest["models"]],
-        "inputs": manifest["inputs"],
-        "jaxOutputs": manifest["jax_outputs"],
+        "inputs": json_numbers(manifest["inputs"]),
+        "jaxOutputs": json_numbers(manifest["jax_outputs"]),
         "rows": config.rows,
     }
     return Page(

@@ -3,10 +3,10 @@ import {BACKEND_LABELS, initBackend} from '../common/backend';
 import {dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
 import {showError, showProgress} from '../common/progress';
-import {formatMatrix, maxAbsDiff, parseRows} from './rows';
+import {decodeMatrix, formatMatrix, JsonMatrix, maxAbsDiff, parseRows} from './rows';
 
 interface ModelInfo { name: string; url: string; polymorphic: boolean }
-interface JaxPageConfig { models: ModelInfo[]; inputs: number[][]; jaxOutputs: number[][]; rows: number }
+interface JaxPageConfig { models: ModelInfo[]; inputs: JsonMatrix; jaxOutputs: JsonMatrix; rows: number }
 
 const TOLERANCE = 1e-5;
 
@@ -19,12 +19,14 @@ function byTestId(root: ParentNode, id: string): HTMLElement {
 async function main(): Promise<void> {
   const config = readPageConfig();
   const page = config as unknown as JaxPageConfig;
+  const inputs = decodeMatrix(page.inputs);
+  const jaxOutputs = decodeMatrix(page.jaxOutputs);
   const input = byTestId(document, 'input-rows') as HTMLTextAreaElement;
   const button = byTestId(document, 'compute') as HTMLButtonElement;
   const status = byTestId(document, 'status');
   const messages = byTestId(document, 'messages');
   const bar = byTestId(document, 'progress') as HTMLProgressElement;
-  input.value = page.inputs.map((r) => r.join(', ')).join('\n');
+  input.value = inputs.map((r) => r.join(', ')).join('\n');
 
   const backend = await initBackend(config.root);
   const fractions = page.models.map(() => 0);
@@ -43,13 +45,13 @@ async function main(): Promise<void> {
       showError(messages, (err as Error).message);
       return;
     }
-    const isExample = maxAbsDiff(rows, page.inputs) === 0;
+    const isExample = maxAbsDiff(rows, inputs) === 0;
     page.models.forEach((info, i) => {
       const section = byTestId(document, `model-${info.name}`);
       const out = byTestId(section, 'tfjs-output');
       const jax = byTestId(section, 'jax-output');
       const match = byTestId(section, 'match');
-      jax.textContent = isExample ? formatMatrix(page.jaxOutputs) : '(JAX ran at build time on the example input only)';
+      jax.textContent = isExample ? formatMatrix(jaxOutputs) : '(JAX ran at build time on the example input only)';
       if (!info.polymorphic && rows.length !== page.rows) {
         out.textContent = `this model takes exactly ${page.rows} rows`;
         match.textContent = '';
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
       result.dispose();
       out.textContent = formatMatrix(values);
       if (isExample) {
-        const err = maxAbsDiff(values, page.jaxOutputs);
+        const err = maxAbsDiff(values, jaxOutputs);
         const ok = err <= TOLERANCE;
         match.textContent = ok ? `✓ TF.js matches JAX (max |error| ${err.toPrecision(2)})`
           : `✗ TF.js differs from JAX (max |error| ${err.toPrecision(2)})`;

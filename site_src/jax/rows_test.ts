@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {formatMatrix, maxAbsDiff, parseRows} from './rows';
+import {decodeMatrix, formatMatrix, maxAbsDiff, parseRows} from './rows';
 
 test('parseRows reads commas, spaces and brackets', () => {
   assert.deepEqual(parseRows('0, 1\n2 3\n[4, 5]\n', 2), [[0, 1], [2, 3], [4, 5]]);
@@ -16,4 +16,16 @@ test('formatMatrix and maxAbsDiff', () => {
   assert.equal(formatMatrix([[0.5, 2]]), '[[0.5,2]]');
   assert.equal(maxAbsDiff([[1, 2]], [[1, 2.5]]), 0.5);
   assert.equal(maxAbsDiff([[1]], [[1], [2]]), Infinity);
+});
+
+test('non-finite values: decoded from the page config, shown by name, compared by placement', () => {
+  const rows = decodeMatrix([['NaN', 'Infinity'], ['-Infinity', 2.5]]);
+  assert.ok(Number.isNaN(rows[0][0]));
+  assert.deepEqual(rows.slice(1), [[-Infinity, 2.5]]);
+  assert.equal(rows[0][1], Infinity);
+  assert.equal(formatMatrix(rows), '[[NaN,Infinity],[-Infinity,2.5]]');
+  assert.equal(maxAbsDiff(rows, decodeMatrix([['NaN', 'Infinity'], ['-Infinity', 2.5]])), 0);
+  assert.equal(maxAbsDiff([[Infinity]], [[-Infinity]]), Infinity);
+  assert.equal(maxAbsDiff([[NaN]], [[1]]), Infinity);
+  assert.throws(() => decodeMatrix([['oops']]), /page config: "oops" is not a number/);
 });
