@@ -26,6 +26,7 @@ from .demos import demo_registry
 from .demos.base import BuildContext, Page
 from .docs import build_docs
 from .errors import BuildError, ConfigError, StepError
+from .not_found import render_not_found
 from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
 from .service_worker import REGISTER_ENTRY, write_service_worker
@@ -116,10 +117,7 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
             _write(staging / site_path, renderer.render(template, site_path, page=page.data,
                                                         bundle=asset_paths.get(page.name), title=page.title))
     _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
-    # GitHub Pages serves 404.html for a missing path at any depth, so relative links cannot work
-    # there: they are made absolute from site_url (or the domain root when it is not set).
-    not_found_root = config.site.site_url.rstrip("/") + "/" if config.site.site_url else "/"
-    _write(staging / "404.html", renderer.render("404.html", "404.html", title="Page not found", root=not_found_root))
+    _write(staging / "404.html", render_not_found(renderer))  # served at any depth: see not_found.py
     (staging / ".nojekyll").write_text("")
     if config.site.service_worker:
         write_service_worker(staging, pages, asset_paths, config.site)

@@ -2,35 +2,105 @@
 
     python -m builders.serve            # http://127.0.0.1:8000/
     python -m builders.serve --lan      # binds all interfaces, prints the LAN URL and its QR code
+
+Like GitHub Pages, it serves only the site's files: a missing path, a folder without index.html or
+anything outside the folder (through `..` or a symlink) gets the site's own 404.html with status 404.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import http.server
+import os
 import socket
 import sys
+from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import unquote
 
 import segno
 
+IDLE_TIMEOUT = 15.0  # seconds a connection may stay silent before it is closed (and its thread freed)
+
 
 class CORSRequestHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with `Access-Control-Allow-Origin: *`, so another origin may load the data."""
+    """The site's files with `Access-Control-Allow-Origin: *`, so another origin may load the data.
+
+    Only regular files inside the folder are sent: no listings, nothing reached through `..` or a
+    symlink out of it; anything else gets the site's 404.html.
+    """
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
                       ".json": "application/json", ".bin": "application/octet-stream"}
 
+    def setup(self) -> None:
+        # StreamRequestHandler applies `timeout` to the socket: a client that connects and sends
+        # nothing (or stops halfway) is dropped instead of holding its thread forever.
+        self.timeout = getattr(self.server, "idle_timeout", IDLE_TIMEOUT)
+        super().setup()
+
     def end_headers(self) -> None:
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")  # a .txt is never run as a script
         super().end_headers()
+
+    def send_head(self):
+        """Only regular files inside the served folder; anything else is the site's 404 page."""
+        if "\x00" in unquote(self.path.split("?", 1)[0].split("#", 1)[0]):
+            self.send_error(HTTPStatus.BAD_REQUEST, "The path contains a NUL character")
+            return None
+        if self.site_file(Path(self.translate_path(self.path)), index=True) is None:
+            return self.send_not_found()
+        return super().send_head()  # the file, or a redirect from `folder` to `folder/`
+
+    def site_file(self, local: Path, index: bool = False) -> Path | None:
+        """`local` (its index.html if `index` and it is a folder) resolved, if that is a regular file
+        inside the served folder; symlinks are followed before checking."""
+        try:
+            if index and local.is_dir():
+                local = local / "index.html"
+            real = local.resolve()
+            inside = real.is_relative_to(Path(self.directory).resolve())
+            return real if inside and real.is_file() else None
+        except (OSError, RuntimeError, ValueError):  # a name too long, a symlink loop, an odd name
+            return None
+
+    def send_not_found(self):
+        """Status 404 with the site's 404.html (or the standard page when the site has none)."""
+        page = self.site_file(Path(self.directory) / "404.html")
+        try:
+            file = page.open("rb") if page else None
+        except OSError:
+            file = None
+        if file is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(os.fstat(file.fileno()).st_size))
+        self.end_headers()
+        return file
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
+
+
+class SiteServer(http.server.ThreadingHTTPServer):
+    """One thread per connection (daemon threads), each closed after `idle_timeout` seconds of silence."""
+
+    idle_timeout = IDLE_TIMEOUT
+    verbose = False
+
+    def handle_error(self, request, client_address) -> None:
+        """One line instead of socketserver's traceback; nothing when the browser went away."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            print(f"error: a request from {client_address[0]} failed: {exc!r}", file=sys.stderr)
 
 
 def lan_address() -> str:
@@ -63,11 +133,22 @@ def terminal_qr(url: str) -> str:
     return "\n".join(lines)
 
 
-def make_server(directory: Path, host: str, port: int, verbose: bool = False) -> http.server.ThreadingHTTPServer:
+def make_server(directory: Path, host: str, port: int, verbose: bool = False) -> SiteServer:
+    """A server for `directory` bound to (host, port); raises OSError when it cannot listen there."""
     handler = functools.partial(CORSRequestHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.verbose = verbose  # type: ignore[attr-defined]
+    server = SiteServer((host, port), handler)
+    server.verbose = verbose
     return server
+
+
+def port_error(port: int, exc: OSError) -> str:
+    """The one-line error for a port that cannot be listened on: what went wrong and what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot serve on port {port}: it is in use; pass --port N (0 picks a free one)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"cannot serve on port {port}: permission denied; pick a port between 1024 and 65535 "
+                "(lower ones need root)")
+    return f"cannot serve on port {port}: {exc.strerror or exc}; pass another --port N (0 picks a free one)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     directory = Path(args.dir)
+    if not 0 <= args.port <= 65535:
+        print(f"error: cannot serve on port {args.port}: out of range; pick a port between 1 and 65535 "
+              "(0 picks a free one)", file=sys.stderr)
+        return 2
     if not (directory / "index.html").is_file():
         print(f"error: {directory}/index.html not found; build the site first with: python -m builders.build",
               file=sys.stderr)
@@ -86,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = make_server(directory, host, args.port, args.verbose)
     except OSError as exc:
-        print(f"error: cannot listen on {host}:{args.port} ({exc.strerror}); try --port 0", file=sys.stderr)
-        return 1
+        print(f"error: {port_error(args.port, exc)}", file=sys.stderr)
+        return 2
     port = server.server_address[1]
     print(f"Serving {directory}/ at http://127.0.0.1:{port}/", flush=True)
     if args.lan:

@@ -1,15 +1,16 @@
-"""`python -m builders.serve`: serves a folder with CORS headers; --lan prints a QR code."""
+"""`python -m builders.serve`: serves a folder with CORS headers; --lan prints a QR code.
+
+Bad requests and bad ports: tests/failures/test_serve.py."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import urllib.request
 
 import segno
 
-from builders.serve import main, terminal_qr
+from builders.serve import terminal_qr
 
 
 def start(tmp_path, *args):
@@ -55,20 +56,3 @@ def test_terminal_qr_encodes_the_url():
     lines = text.splitlines()
     assert len(lines) == (size + 1) // 2 and all(len(line) == size for line in lines)
 
-
-def test_missing_site_is_a_clear_error(tmp_path, capsys):
-    assert main(["--dir", str(tmp_path / "nothing")]) == 1
-    assert "build the site first with: python -m builders.build" in capsys.readouterr().err
-
-
-def test_port_in_use_is_a_clear_error(tmp_path, capsys):
-    (tmp_path / "index.html").write_text("x")
-    proc, line = start(tmp_path)
-    try:
-        port = line.rsplit(":", 1)[1].strip().strip("/")
-        time.sleep(0.1)
-        assert main(["--dir", str(tmp_path), "--port", port]) == 1
-        assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
