@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from jax import lax
 from jax._src.ad_util import add_jaxvals_p  # add_any: the sum of tangents in gradient jaxprs
+from jax._src.lax.windowed_reductions import _select_and_scatter_add  # max pooling's gradient
 
 from builders.convert import convert_jax
 from builders.convert.errors import UnsupportedPrimitiveError
@@ -88,6 +90,29 @@ def linalg_cases() -> list[Case]:
     return out
 
 
+def select_and_scatter_cases() -> list[Case]:
+    """The gradient of max/min pooling (ties: the first extreme wins), float and int32, with and
+    without strides and padding."""
+    g = rng(19)
+    x = g.standard_normal((2, 4, 6)).astype(F32)
+    x[0, 0, :2] = 1.0
+    xi = g.integers(-3, 3, (2, 4, 6)).astype(np.int32)
+    out = []
+    for select in (lax.ge_p, lax.le_p):
+        for k, (window, strides, pads) in enumerate([((2, 2, 2), (1, 1, 1), ((0, 0),) * 3),
+                                                     ((1, 2, 3), (1, 2, 2), ((0, 0), (1, 0), (1, 1)))]):
+            shape = jax.eval_shape(partial(lax.reduce_window, init_value=-np.inf, computation=lax.max,
+                                           window_dimensions=window, window_strides=strides, padding=pads), x).shape
+            fn = lambda p, s, o, select=select, window=window, strides=strides, pads=pads: _select_and_scatter_add(
+                s, o, select, window, strides, pads)
+            for operand, cotangent in [(x, g.standard_normal(shape).astype(F32)),
+                                       (xi, g.integers(-3, 3, shape).astype(np.int32))]:
+                out.append(Case(f"select_and_scatter_add_{select.name}_{k}_{operand.dtype}", fn, {},
+                                [(cotangent.shape, cotangent.dtype), (operand.shape, operand.dtype)],
+                                [[cotangent, operand]], atol=1e-5, rtol=1e-5))
+    return out
+
+
 def cases():
     x = with_nan_and_ties()
     ints = rng(3).integers(-3, 3, size=(4, 40)).astype(np.int32)
@@ -151,7 +176,12 @@ def cases():
     gamma_args = gamma_args.astype(F32)
     out.append(Case("lgamma_digamma", lambda p, x: (lax.lgamma(x), lax.digamma(x)), {}, [(gamma_args.shape, F32)],
                     [[gamma_args]], atol=1e-5, rtol=1e-4, allow_nonfinite=True))
-    out += linalg_cases()
+    out += linalg_cases() + select_and_scatter_cases()
+    # TF.js' WASM PadV2 takes its fill as a float32: INT32_MAX came out as INT32_MIN.
+    small = np.arange(6, dtype=np.int32).reshape(2, 3)
+    out.append(exact("pad_int32_extremes", lambda a: (jnp.pad(a, 1, constant_values=2**31 - 1),
+                                                      jnp.pad(a, ((0, 1), (2, 0)), constant_values=-(2**31) + 1)),
+                     small))
     for e, m in [(8, 7), (5, 10), (4, 3), (2, 1), (8, 0), (6, 22)]:
         out.append(exact(f"reduce_precision_e{e}_m{m}",
                          lambda x, e=e, m=m: lax.reduce_precision(x, exponent_bits=e, mantissa_bits=m), rp))

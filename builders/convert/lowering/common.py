@@ -138,10 +138,6 @@ def out_aval(eqn, index: int = 0):
     return eqn.outvars[index].aval
 
 
-def static_shape(shape: Sequence[Any]) -> bool:
-    return all(is_static_dim(d) for d in shape)
-
-
 # ---- helpers shared by the window, convolution and indexing lowerings ------------------------
 
 def const_value(ctx: LoweringContext, x: Sym) -> np.ndarray | None:
@@ -182,8 +178,19 @@ def pad_static(ctx: LoweringContext, x: Sym, pads: Sequence[tuple[int, int]], va
         value = ctx.scalar(0, x.dtype)
     g = ctx.graph
     shape = [d + lo + hi for d, (lo, hi) in zip(x.shape, pads)]
-    return g.op("PadV2", [x, g.const_array(np.array(pads, np.int32).reshape(len(pads), 2), name="paddings"), value],
-                {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
+    paddings = g.const_array(np.array(pads, np.int32).reshape(len(pads), 2), name="paddings")
+    known = const_value(ctx, value)
+    if x.dtype == np.int32 and (known is None or abs(int(known)) > 1 << 24):
+        # TF.js' WASM PadV2 passes the fill value as a float32: int32 fills beyond 2^24 (INT32_MAX
+        # for a min-window) come out wrong. Zero padding plus the fill on a 0/1 mask is exact.
+        zero = ctx.scalar(0, np.int32)
+        padded = g.op("PadV2", [x, paddings, zero], {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
+        ones = g.op("OnesLike", [x], shape=x.shape, dtype=x.dtype)
+        inside = g.op("PadV2", [ones, paddings, zero], {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
+        outside = g.op("Sub", [ctx.scalar(1, np.int32), inside], shape=shape, dtype=x.dtype)
+        return g.op("AddV2", [padded, g.op("Mul", [outside, value], shape=shape, dtype=x.dtype)], shape=shape,
+                    dtype=x.dtype)
+    return g.op("PadV2", [x, paddings, value], {"Tpaddings": attr_type(np.int32)}, shape=shape, dtype=x.dtype)
 
 
 def dilate_axis(ctx: LoweringContext, x: Sym, axis: int, factor: int, value: Sym | None = None) -> Sym:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..graph import Sym, attr_bool, attr_int, attr_int_list, attr_str, attr_type, is_static_dim
 from . import register
-from .common import LoweringContext, highest, lowest, out_aval, pad_static, slice_axis
+from .common import LoweringContext, dilate_axis, highest, lowest, out_aval, pad_static, slice_axis
 from .conv import is_same_padding
 
 
@@ -257,3 +257,59 @@ def lower_reduce_window_generic(ctx: LoweringContext, eqn, *args: Sym):
             acc = part if acc is None else _combine(ctx, op, acc, part, out_shape)
         outs.append(_combine(ctx, op, init, acc, out_shape))
     return outs
+
+
+@register("select_and_scatter_add")
+def lower_select_and_scatter_add(ctx: LoweringContext, eqn, source: Sym, operand: Sym):
+    """The gradient of max (or min) pooling: each window's source value is added where the
+    operand's first maximum (`ge`; first minimum for `le`) of that window is. Every window
+    position is one strided slice; the winner is an ArgMax over them, and each position's
+    share is put back in place by dilation and padding."""
+    p = eqn.params
+    select = getattr(p["select_prim"], "name", str(p["select_prim"]))
+    if select not in ("ge", "le", "gt", "lt"):
+        raise NotImplementedError(f"select_and_scatter_add selecting with '{select}'")
+    if operand.dtype == np.bool_ or not all(is_static_dim(d) for d in (*operand.shape, *source.shape)):
+        raise NotImplementedError("select_and_scatter_add of booleans or with symbolic sizes")
+    window = [int(w) for w in p["window_dimensions"]]
+    strides = [int(s) for s in p["window_strides"]]
+    pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
+    offsets = list(itertools.product(*[range(w) for w in window]))
+    if len(offsets) > MAX_WINDOW_OFFSETS or any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise NotImplementedError(f"select_and_scatter_add with more than {MAX_WINDOW_OFFSETS} window positions "
+                                  "or negative padding")
+    g = ctx.graph
+    aval = out_aval(eqn)
+    maximum = select in ("ge", "gt")
+    fill = lowest(operand.dtype) if maximum else highest(operand.dtype)
+    padded = pad_static(ctx, operand, pads, ctx.scalar(fill, operand.dtype))
+    out = [int(d) for d in source.shape]
+    parts = []
+    for offset in offsets:
+        end = [o + (m - 1) * s + 1 for o, m, s in zip(offset, out, strides)]
+        parts.append(ctx.strided_slice(padded, list(offset), end, strides, shape=out))
+    stacked = g.op("Pack", parts, {"axis": attr_int(0), "N": attr_int(len(parts))}, shape=[len(parts), *out],
+                   dtype=operand.dtype)
+    # ge/le keep the first extreme; gt/lt the last: reverse the positions for those.
+    if select in ("gt", "lt"):
+        stacked = g.op("ReverseV2", [stacked, g.const_array(np.array([0], np.int32))], {"Tidx": attr_type(np.int32)},
+                       shape=stacked.shape, dtype=stacked.dtype)
+    axis = g.const_array(np.int32(0))
+    winner = g.op("ArgMax" if maximum else "ArgMin", [stacked, axis],
+                  {"output_type": attr_type(np.int32), "Tidx": attr_type(np.int32)}, shape=out, dtype=np.int32)
+    if select in ("gt", "lt"):
+        winner = g.op("Sub", [ctx.scalar(len(parts) - 1, np.int32), winner], shape=out, dtype=np.int32)
+    zero = ctx.broadcast_to(ctx.scalar(0, source.dtype), out)
+    total = None
+    padded_shape = [int(d) for d in padded.shape]
+    for k, offset in enumerate(offsets):
+        chosen = g.op("Equal", [winner, ctx.scalar(k, np.int32)], shape=out, dtype=np.bool_)
+        share = g.op("SelectV2", [chosen, source, zero], {"T": attr_type(source.dtype)}, shape=out,
+                     dtype=source.dtype)
+        for axis_i, stride in enumerate(strides):
+            share = dilate_axis(ctx, share, axis_i, stride)
+        placed = pad_static(ctx, share, [(o, n - o - int(d)) for o, n, d in zip(offset, padded_shape, share.shape)])
+        total = placed if total is None else g.op("AddV2", [total, placed], shape=padded_shape, dtype=source.dtype)
+    cropped = ctx.strided_slice(total, [lo for lo, _ in pads], [n - hi for n, (_, hi) in zip(padded_shape, pads)],
+                                shape=aval.shape)
+    return [Sym(cropped.ref, tuple(aval.shape), cropped.dtype)]
