@@ -12,7 +12,9 @@ export class DrawingPad {
   private last: Point | null = null;
   private inkCount = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly onChange: () => void) {
+  /** `radius`: the pen's radius in pixels of the CANVAS_SIZE-pixel pad. */
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly onChange: () => void,
+    private readonly radius: number = BRUSH_RADIUS) {
     canvas.width = CANVAS_SIZE;
     canvas.height = CANVAS_SIZE;
     const ctx = canvas.getContext('2d');
@@ -74,11 +76,11 @@ export class DrawingPad {
   }
 
   private segment(a: Point, b: Point): void {
-    stampSegment(this.raster, a, b, BRUSH_RADIUS);
+    stampSegment(this.raster, a, b, this.radius);
     this.inkCount++;
     const ctx = this.ctx;
     ctx.strokeStyle = '#fff';
-    ctx.lineWidth = 2 * BRUSH_RADIUS;
+    ctx.lineWidth = 2 * this.radius;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.beginPath();

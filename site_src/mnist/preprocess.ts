@@ -76,7 +76,7 @@ export function rasterizeStrokes(strokes: readonly (readonly Point[])[], size: n
 }
 
 /** Sparse box-filter weights: output i averages source [i*nSrc/nDst, (i+1)*nSrc/nDst). */
-function areaWeights(nSrc: number, nDst: number): {start: number, weights: number[]}[] {
+export function areaWeights(nSrc: number, nDst: number): {start: number, weights: number[]}[] {
   const step = nSrc / nDst;
   const rows = [];
   for (let i = 0; i < nDst; i++) {
@@ -95,9 +95,11 @@ function areaWeights(nSrc: number, nDst: number): {start: number, weights: numbe
 
 /**
  * The 28x28 model input (row-major Float32Array, ink = 1) for a grey image of
- * `width` x `height` pixels, or null when nothing is drawn.
+ * `width` x `height` pixels, or null when nothing is drawn. Other sizes keep MNIST's proportions:
+ * the ink fits `fitSize` pixels (20 of 28) inside a `fieldSize` square.
  */
-export function preprocess(pixels: ArrayLike<number>, width: number, height: number): Float32Array | null {
+export function preprocess(pixels: ArrayLike<number>, width: number, height: number,
+  fieldSize: number = FIELD_SIZE, fitSize: number = FIT_SIZE): Float32Array | null {
   let top = height;
   let bottom = -1;
   let left = width;
@@ -115,9 +117,9 @@ export function preprocess(pixels: ArrayLike<number>, width: number, height: num
   if (bottom < 0) return null;
   const cropH = bottom - top + 1;
   const cropW = right - left + 1;
-  const scale = FIT_SIZE / Math.max(cropH, cropW);
-  const outH = Math.min(FIT_SIZE, Math.max(1, Math.floor(cropH * scale + 0.5)));
-  const outW = Math.min(FIT_SIZE, Math.max(1, Math.floor(cropW * scale + 0.5)));
+  const scale = fitSize / Math.max(cropH, cropW);
+  const outH = Math.min(fitSize, Math.max(1, Math.floor(cropH * scale + 0.5)));
+  const outW = Math.min(fitSize, Math.max(1, Math.floor(cropW * scale + 0.5)));
   const wy = areaWeights(cropH, outH);
   const wx = areaWeights(cropW, outW);
   // rows first (outH x cropW), then columns (outH x outW)
@@ -152,12 +154,12 @@ export function preprocess(pixels: ArrayLike<number>, width: number, height: num
   }
   const cy = sumY / mass;
   const cx = sumX / mass;
-  const offY = clamp(Math.floor(FIELD_SIZE / 2 - cy + EPSILON), 0, FIELD_SIZE - outH);
-  const offX = clamp(Math.floor(FIELD_SIZE / 2 - cx + EPSILON), 0, FIELD_SIZE - outW);
-  const field = new Float32Array(FIELD_SIZE * FIELD_SIZE);
+  const offY = clamp(Math.floor(fieldSize / 2 - cy + EPSILON), 0, fieldSize - outH);
+  const offX = clamp(Math.floor(fieldSize / 2 - cx + EPSILON), 0, fieldSize - outW);
+  const field = new Float32Array(fieldSize * fieldSize);
   for (let i = 0; i < outH; i++) {
     for (let j = 0; j < outW; j++) {
-      field[(offY + i) * FIELD_SIZE + offX + j] = clamp(small[i * outW + j], 0, 1);
+      field[(offY + i) * fieldSize + offX + j] = clamp(small[i * outW + j], 0, 1);
     }
   }
   return field;

@@ -1,0 +1,248 @@
+/**
+ * The one generic page of demos declared with `builders.app`: mounts one component per declared
+ * input and output (site_src/components/), loads the model, runs it when an input changes (or on
+ * Run), and shows the backend, the latency of the last run and an examples gallery. Everything
+ * it needs is in the page config, written by builders/app/publish.py.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {PageConfig, dataUrl, readPageConfig} from '../common/config';
+import {loadModel} from '../common/model';
+import {showError, showProgress} from '../common/progress';
+import {warmUp} from '../common/warmup';
+import {Checkbox, CheckboxSpec} from '../components/checkbox';
+import {Dropdown, DropdownSpec} from '../components/dropdown';
+import {JsonOutput} from '../components/json';
+import {Label, LabelSpec} from '../components/label';
+import {NumberInput, NumberSpec} from '../components/number';
+import {Sketchpad, SketchpadSpec} from '../components/sketchpad';
+import {Slider, SliderSpec, formatNumber} from '../components/slider';
+import {
+  ChangeListener, InputComponent, InputSpec, OutputComponent, OutputSpec, SpecValue,
+} from '../components/types';
+import {ModelInputSpec, buildFeeds, maxAbsDiff, sameValues} from './feeds';
+
+interface Example { values: SpecValue[]; outputs: number[][] }
+
+interface AppSpec {
+  title: string;
+  live: boolean;
+  stacked: boolean;
+  model: string;
+  inputs: InputSpec[];
+  outputs: OutputSpec[];
+  examples: Example[];
+  modelInputs: ModelInputSpec[];
+  modelOutputs: string[];
+}
+
+/** TF.js and JAX agree to this on the examples at build time; the page says when it sees more. */
+const TOLERANCE = 1e-4;
+
+const INPUTS: Record<string, (spec: InputSpec, onChange: ChangeListener) => InputComponent> = {
+  slider: (spec, onChange) => new Slider(spec as SliderSpec, onChange),
+  number: (spec, onChange) => new NumberInput(spec as NumberSpec, onChange),
+  dropdown: (spec, onChange) => new Dropdown(spec as DropdownSpec, onChange),
+  checkbox: (spec, onChange) => new Checkbox(spec as CheckboxSpec, onChange),
+  sketchpad: (spec, onChange) => new Sketchpad(spec as SketchpadSpec, onChange),
+};
+
+const OUTPUTS: Record<string, (spec: OutputSpec) => OutputComponent> = {
+  label: (spec) => new Label(spec as LabelSpec),
+  json: (spec) => new JsonOutput(spec),
+};
+
+function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.querySelector<T>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`the page has no element ${id}`);
+  return el;
+}
+
+function mount<S extends {type: string}, C>(specs: S[], makers: Record<string, (spec: S) => C>): C[] {
+  return specs.map((spec) => {
+    const make = makers[spec.type];
+    if (!make) throw new Error(`this page cannot show a "${spec.type}" component; rebuild the site with this tool`);
+    return make(spec);
+  });
+}
+
+/** A small picture of an example's value for the gallery: its number, choice, or image. */
+function exampleCell(spec: InputSpec, value: SpecValue): HTMLElement {
+  const cell = document.createElement('td');
+  if (spec.type === 'sketchpad') {
+    const size = Number(spec.size);
+    const canvas = document.createElement('canvas');
+    canvas.width = size;
+    canvas.height = size;
+    canvas.className = 'app-example-image';
+    const image = new ImageData(size, size);
+    (value as number[]).forEach((v, i) => {
+      const grey = Math.round(Math.min(1, Math.max(0, spec.invert ? 1 - v : v)) * 255);
+      image.data.set([grey, grey, grey, 255], i * 4);
+    });
+    canvas.getContext('2d')?.putImageData(image, 0, 0);
+    cell.append(canvas);
+  } else if (spec.type === 'dropdown') {
+    cell.textContent = (spec.choices as string[])[Number(value)] ?? String(value);
+  } else if (spec.type === 'checkbox') {
+    cell.textContent = value ? '✓' : '✗';
+  } else {
+    cell.textContent = formatNumber(Number(value));
+  }
+  return cell;
+}
+
+/** The gallery: a table, one row per example, each with a button that fills the inputs and runs. */
+function gallery(container: HTMLElement, spec: AppSpec, choose: (index: number) => void): void {
+  const table = document.createElement('table');
+  table.className = 'app-examples-table';
+  const head = table.createTHead().insertRow();
+  head.append(document.createElement('th'));
+  for (const input of spec.inputs) {
+    const th = document.createElement('th');
+    th.textContent = input.label;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  spec.examples.forEach((example, i) => {
+    const row = body.insertRow();
+    const first = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = `Example ${i + 1}`;
+    button.dataset.testid = `example-${i}`;
+    button.addEventListener('click', () => choose(i));
+    first.append(button);
+    row.append(first, ...spec.inputs.map((input, j) => exampleCell(input, example.values[j])));
+  });
+  container.append(table);
+}
+
+async function runModel(model: tf.GraphModel, spec: AppSpec, feeds: ReturnType<typeof buildFeeds>): Promise<{
+  data: ArrayLike<number>[]; shapes: number[][];
+}> {
+  const tensors: tf.NamedTensorMap = {};
+  for (const feed of feeds) tensors[feed.name] = tf.tensor(feed.data, feed.shape, feed.data instanceof Int32Array ? 'int32' : 'float32');
+  try {
+    let result: tf.Tensor | tf.Tensor[];
+    try {
+      result = model.execute(tensors, spec.modelOutputs);
+    } catch (err) {
+      if (!String((err as Error).message).includes('executeAsync')) throw err;
+      result = await model.executeAsync(tensors, spec.modelOutputs);
+    }
+    const list = Array.isArray(result) ? result : [result];
+    const data = await Promise.all(list.map((t) => t.data() as Promise<ArrayLike<number>>));
+    const shapes = list.map((t) => t.shape.slice(1));
+    tf.dispose(list);
+    return {data, shapes};
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+async function main(): Promise<void> {
+  const config: PageConfig = readPageConfig();
+  const spec = config as unknown as AppSpec;
+  const status = byTestId('status');
+  const messages = byTestId('messages');
+  const results = byTestId('outputs');
+  const match = byTestId('match');
+  const runButton = document.querySelector<HTMLButtonElement>('[data-testid="run"]');
+  let model: tf.GraphModel | null = null;
+  let backend = '';
+  let running = false;
+  let dirty = false;
+  let frameRequested = false;
+
+  const inputs = mount(spec.inputs, Object.fromEntries(Object.entries(INPUTS).map(
+    ([type, make]) => [type, (s: InputSpec) => make(s, () => changed())])));
+  const outputs = mount(spec.outputs, OUTPUTS);
+  byTestId('inputs').append(...inputs.map((c) => c.element));
+  byTestId('output-components').append(...outputs.map((c) => c.element));
+
+  const run = async () => {
+    if (!model || running) return;
+    running = true;
+    dirty = false;
+    try {
+      const values = inputs.map((c) => c.read());
+      const start = performance.now();
+      const {data, shapes} = await runModel(model, spec, buildFeeds(values, spec.stacked, spec.modelInputs));
+      const ms = performance.now() - start;
+      outputs.forEach((c, i) => c.show(data[i], shapes[i]));
+      byTestId('latency').textContent = `${ms.toFixed(1)} ms`;
+      const index = spec.examples.findIndex((e) => sameValues(values, e.values));
+      results.dataset.example = index >= 0 ? String(index) : '';
+      if (index >= 0) {
+        const error = Math.max(...spec.examples[index].outputs.map((o, i) => maxAbsDiff(data[i], o)));
+        const ok = error <= TOLERANCE * Math.max(1, ...spec.examples[index].outputs.flat().map(Math.abs));
+        match.textContent = `${ok ? '✓ Same as' : '✗ Differs from'} JAX at build time on example ${index + 1} ` +
+          `(largest difference ${error.toPrecision(2)}).`;
+        match.dataset.state = ok ? 'match' : 'mismatch';
+      } else {
+        match.textContent = '';
+        match.dataset.state = 'none';
+      }
+      results.dataset.state = 'ready';
+    } catch (err) {
+      results.dataset.state = 'error';
+      showError(messages, `The model could not run: ${(err as Error).message}`);
+    } finally {
+      running = false;
+    }
+    if (dirty) schedule();
+  };
+
+  // At most one run per animation frame; changes made meanwhile mark the result dirty, so the
+  // latest input is always the one shown.
+  const schedule = () => {
+    dirty = true;
+    results.dataset.state = 'busy';
+    if (!frameRequested && !running) {
+      frameRequested = true;
+      requestAnimationFrame(() => {
+        frameRequested = false;
+        void run();
+      });
+    }
+  };
+
+  function changed(): void {
+    results.dataset.example = '';
+    if (spec.live) schedule();
+  }
+
+  if (spec.examples.length) {
+    gallery(byTestId('examples'), spec, (i) => {
+      inputs.forEach((c, j) => c.write(spec.examples[i].values[j]));
+      schedule();
+      // on a phone the outputs sit above the gallery: bring them back into view
+      if (results.getBoundingClientRect().top < 0) results.scrollIntoView({block: 'start', behavior: 'smooth'});
+    });
+  }
+  runButton?.addEventListener('click', schedule);
+
+  try {
+    status.textContent = 'Starting TensorFlow.js…';
+    backend = await initBackend(config.root);
+    status.textContent = 'Loading the model…';
+    model = await loadModel(dataUrl(config, spec.model),
+      (f) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f));
+    await warmUp(model);  // compiles the backend's kernels before the first real run
+    const name = BACKEND_LABELS[backend] ?? backend;
+    byTestId('backend').textContent = name;
+    status.textContent = `Model loaded; running on ${name}.`;
+    if (runButton) runButton.disabled = false;
+    schedule();
+  } catch (err) {
+    status.textContent = 'The model could not be loaded.';
+    results.dataset.state = 'error';
+    showError(messages, (err as Error).message);
+  }
+}
+
+main().catch((err) => {
+  const messages = document.querySelector<HTMLElement>('[data-testid="messages"]');
+  if (messages) showError(messages, (err as Error).message);
+});
