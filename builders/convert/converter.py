@@ -13,6 +13,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from .dtypes import is_lossy_cast
 from .errors import ConversionError, SignatureError
 from .graph import GraphBuilder, Sym
 from .interpreter import Concrete, Interpreter
@@ -68,7 +69,9 @@ def _check_int32_range(name: str, value: np.ndarray) -> None:
             "narrower type, or as float32 if exactness above 2^24 does not matter")
 
 
-def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.ndarray]], Any]:
+def _prepare_params(params: Any, notes: list[str],
+                    cast_inputs: Sequence[InputSpec] = ()) -> tuple[list[tuple[str, np.ndarray]], Any]:
+    """Params as named float32/int32/bool leaves; one note lists every cast, of a leaf or of an input."""
     leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(params)
     prepared = []
     cast: list[str] = []
@@ -83,8 +86,9 @@ def _prepare_params(params: Any, notes: list[str]) -> tuple[list[tuple[str, np.n
             cast.append(f"{name} ({value.dtype.name})")
             value = value.astype(np.int32)
         prepared.append((name, value))
+    cast += [f"input {s.name} ({s.declared_dtype.name})" for s in cast_inputs]
     if cast:
-        notes.append(f"{len(cast)} parameter(s) cast to 32-bit for TF.js: " + ", ".join(cast[:5])
+        notes.append(f"{len(cast)} value(s) cast to 32-bit for TF.js: " + ", ".join(cast[:5])
                      + (" ..." if len(cast) > 5 else ""))
     return prepared, treedef
 
@@ -131,10 +135,8 @@ def convert_jax(
     quantization = QuantizationSpec.parse(options.get("quantization"))
     specs = normalize_inputs(input_signatures, polymorphic_shapes, input_names)
     notes: list[str] = []
-    param_leaves, treedef = _prepare_params(params, notes)
-    for spec in specs:
-        if spec.dtype.kind in "fiu" and spec.dtype.itemsize == 8:
-            notes.append(f"input {spec.name} is {spec.dtype.name}; TF.js feeds it as 32-bit")
+    # 64-bit inputs are traced in 32 bits (signatures.py); they are reported with the cast parameters.
+    param_leaves, treedef = _prepare_params(params, notes, [s for s in specs if is_lossy_cast(s.declared_dtype)])
 
     def flat_fn(flat_params, *xs):
         return apply_fn(jax.tree_util.tree_unflatten(treedef, flat_params), *xs)

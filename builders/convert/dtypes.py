@@ -29,6 +29,15 @@ def tf_enum(dtype) -> str:
 
 
 def is_lossy_cast(dtype) -> bool:
-    """True when storing `dtype` in its TF.js dtype may change values (64-bit types)."""
+    """True when storing `dtype` in its TF.js dtype may change values (64-bit types; None: no dtype)."""
+    if dtype is None:
+        return False
     dt = np.dtype(dtype)
     return dt.itemsize == 8 and dt.kind in "fiu"
+
+
+def narrow_64_bit(dtype) -> np.dtype:
+    """The 32-bit type of a 64-bit number type (float64 -> float32, ...), others as they are: TF.js has
+    no 64-bit types, and JAX without x64 traces in 32 bits anyway."""
+    dt = np.dtype(dtype)
+    return np.dtype(f"{dt.kind}4") if is_lossy_cast(dt) else dt

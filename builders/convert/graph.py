@@ -31,10 +31,6 @@ class Sym:
     def rank(self) -> int:
         return len(self.shape)
 
-    @property
-    def is_static(self) -> bool:
-        return all(isinstance(d, (int, np.integer)) for d in self.shape)
-
 
 def is_static_dim(dim: Any) -> bool:
     return isinstance(dim, (int, np.integer))

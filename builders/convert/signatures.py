@@ -11,6 +11,7 @@ import jax
 import numpy as np
 from jax import export
 
+from .dtypes import narrow_64_bit
 from .errors import SignatureError
 
 Dim = Any  # int or a jax symbolic dimension expression
@@ -23,6 +24,8 @@ class InputSpec:
     name: str
     shape: tuple[Dim, ...]
     dtype: np.dtype
+    #: The signature's dtype where it differs from `dtype` (a 64-bit one traced in 32 bits).
+    declared_dtype: np.dtype | None = None
 
     def as_shape_dtype_struct(self) -> jax.ShapeDtypeStruct:
         return jax.ShapeDtypeStruct(self.shape, self.dtype)
@@ -54,11 +57,6 @@ def _plain_dtype(dtype: Any, where: str) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         raise SignatureError(f"{where}: {dtype!s} is not a dtype") from None
-    # TF.js has no 64-bit types; JAX without x64 traces in 32 bits anyway.
-    if dt == np.float64:
-        return np.dtype(np.float32)
-    if dt == np.int64:
-        return np.dtype(np.int32)
     return dt
 
 
@@ -122,7 +120,8 @@ def normalize_inputs(
         raise SignatureError("input_signatures must be a list with one entry per input")
     if hasattr(input_signatures, "shape") and hasattr(input_signatures, "dtype"):
         input_signatures = [input_signatures]
-    parsed = [_parse_signature(sig, i) for i, sig in enumerate(input_signatures)]
+    declared = [_parse_signature(sig, i) for i, sig in enumerate(input_signatures)]
+    parsed = [(shape, narrow_64_bit(dtype)) for shape, dtype in declared]
     n = len(parsed)
     if isinstance(polymorphic_shapes, str):
         polymorphic_shapes = [polymorphic_shapes]
@@ -187,5 +186,6 @@ def normalize_inputs(
                 raise SignatureError(
                     f"{where} dimension {axis}: the signature says {static} but polymorphic_shapes says {dim}"
                 )
-        result.append(InputSpec(names[i], tuple(sym.shape), dtype))
+        wide = declared[i][1]
+        result.append(InputSpec(names[i], tuple(sym.shape), dtype, wide if wide != dtype else None))
     return result

@@ -66,13 +66,6 @@ def _quantize(value: np.ndarray, dtype: str) -> tuple[bytes, dict]:
     return q.astype(np_dtype).tobytes(), {"dtype": dtype, "min": lo, "scale": scale, "original_dtype": "float32"}
 
 
-def dequantize(raw: np.ndarray, entry: dict) -> np.ndarray:
-    """Inverse of the quantisation written in a manifest `quantization` entry."""
-    if entry["dtype"] == "float16":
-        return raw.astype(np.float32)
-    return (raw.astype(np.float32) * entry["scale"] + entry["min"]).astype(np.float32)
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as f:
