@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .app.project import declared_user_demos
 from .benchmark_page import benchmark_page
 from .bundle import bundle_entries, copy_wasm_binaries
 from .cache import Cache
@@ -25,7 +26,7 @@ from .convert.errors import ConversionError
 from .demos import demo_registry
 from .demos.base import BuildContext, Page
 from .docs import build_docs
-from .errors import BuildError, ConfigError, StepError
+from .errors import BuildError, ConfigError, StepError, StepErrors
 from .not_found import render_not_found
 from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
@@ -49,9 +50,11 @@ def _dir_bytes(paths) -> int:
     return sum(Path(p).stat().st_size for p in paths)
 
 
-def run_demos(config: SiteConfig, ctx: BuildContext, only: list[str] | None) -> tuple[list[Page], list[StepRecord]]:
-    registry = demo_registry()
-    pages, records = [], []
+def run_demos(config: SiteConfig, ctx: BuildContext, only: list[str] | None,
+              registry: dict | None = None) -> tuple[list[Page], list[StepRecord]]:
+    """Build every enabled demo; a failing demo does not stop the others, so all failures are reported."""
+    registry = registry or demo_registry()
+    pages, records, failures = [], [], []
     for name, demo_config in config.demos.items():
         if only and name not in only:
             continue
@@ -61,12 +64,17 @@ def run_demos(config: SiteConfig, ctx: BuildContext, only: list[str] | None) -> 
         try:
             page = registry[name].build_assets(demo_config, ctx)
         except (BuildError, ConversionError) as exc:
-            raise StepError(name, exc) from exc
+            failures.append(StepError(name, exc))
+            continue
         seconds = time.perf_counter() - start
         events = ctx.cache.events[events_before:]
         status = "cached" if events and all(hit for _, hit in events) else "rebuilt"
         pages.append(page)
         records.append(StepRecord(name, status, seconds, _dir_bytes(page.files.values()), page.summary))
+    if len(failures) == 1:
+        raise failures[0] from failures[0].cause
+    if failures:
+        raise StepErrors(failures)
     return pages, records
 
 
@@ -141,10 +149,11 @@ def swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, only: list[str] | None = None,
+def build(config_path: str | Path = "site.toml", out: str | Path | None = None, *, only: list[str] | None = None,
           clean: bool = False, profile: str = "default", cache_dir: str | Path | None = None) -> BuildResult:
     """Build the whole site; raises `ConfigError`, `StepError` or `BuildError`."""
-    registry = demo_registry()
+    project = Path(config_path).resolve().parent  # the user's folder: _site/ and .cache/ default to it
+    registry = {**demo_registry(), **declared_user_demos(Path(config_path), set(demo_registry()))}
     config = load_config(config_path, registry, profile=profile)
     if only:
         unknown = [n for n in only if n not in registry]
@@ -154,8 +163,8 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
         not_enabled = [n for n in only if n not in config.demos]
         if not_enabled:
             raise ConfigError([f"--only: demo '{n}' is disabled in site.toml" for n in not_enabled], "command line")
-    out = Path(out).resolve()
-    cache_root = Path(cache_dir) if cache_dir else PROJECT_ROOT / ".cache"
+    out = Path(out).resolve() if out is not None else project / "_site"
+    cache_root = Path(cache_dir) if cache_dir else project / ".cache"
     if clean and cache_root.exists():
         shutil.rmtree(cache_root)
     cache = Cache(cache_root / profile if profile != "default" else cache_root)
@@ -165,7 +174,7 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published site must be world-readable
     try:
-        pages, records = run_demos(config, ctx, only)
+        pages, records = run_demos(config, ctx, only, registry)
         bench = benchmark_page(pages)  # times every model the demos ship
         if bench is not None:
             pages.append(bench)
@@ -174,7 +183,7 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
         warnings = over_budget(weights, config.site.budget_bundle_kb, config.site.budget_bundle_gzip_kb,
                                config.site.budget_data_kb)
         start = time.perf_counter()
-        docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, registry)
+        docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, demo_registry())  # the tool's docs
         if docs_status:
             records.append(StepRecord("docs", docs_status, time.perf_counter() - start,
                                       _dir_bytes(p for p in (staging / "docs").rglob("*") if p.is_file())))
@@ -188,12 +197,13 @@ def build(config_path: str | Path = "site.toml", out: str | Path = "_site", *, o
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builders.build", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="site.toml", help="settings file (default: site.toml)")
-    parser.add_argument("--out", default="_site", help="output folder (default: _site)")
+    parser.add_argument("--out", help="output folder (default: _site beside the settings file)")
     parser.add_argument("--only", default="", help="build only these demos, e.g. --only jax,mnist")
     parser.add_argument("--clean", action="store_true", help="delete the build cache first (redo all work)")
     parser.add_argument("--profile", choices=("default", "smoke"), default="default",
                         help="'smoke' trains for a few steps only (for tests)")
     args = parser.parse_args(argv)
+    args.out = args.out or str(Path(args.config).parent / "_site")
     only = [n.strip() for n in args.only.split(",") if n.strip()] or None
     start = time.perf_counter()
     try:

@@ -25,5 +25,13 @@ class StepError(BuildError):
         super().__init__(f"step '{step}' failed: {cause}")
 
 
+class StepErrors(BuildError):
+    """Several build steps failed (a failing demo does not hide the others'); `errors` holds each StepError."""
+
+    def __init__(self, errors: list[StepError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
 class ToolError(BuildError):
     """An external tool (node, esbuild, mkdocs, npm) failed; carries its output."""
