@@ -177,6 +177,14 @@ def cases():
     out.append(Case("lgamma_digamma", lambda p, x: (lax.lgamma(x), lax.digamma(x)), {}, [(gamma_args.shape, F32)],
                     [[gamma_args]], atol=1e-5, rtol=1e-4, allow_nonfinite=True))
     out += linalg_cases() + select_and_scatter_cases()
+    # Found on the harnesses on WASM: Maximum/Minimum drop a NaN second operand, Reverse and
+    # SelectV2 misread booleans; on CPU an int32 -> float32 cast keeps its Int32Array.
+    out.append(exact("max_min_nan_second", lambda a, b: (jnp.maximum(a, b), jnp.minimum(a, b), jnp.maximum(a, 0.0)),
+                     floats, floats[::-1].copy()))
+    out.append(exact("bool_elementwise_rev_scatter", lambda c, d: (
+        jnp.maximum(c, d), jnp.minimum(c, d), lax.rev(c, (0, 1)),
+        c[0].at[jnp.array([1, 3, 8])].set(jnp.array([True, False, True]))), bools, ~bools))
+    out.append(exact("cast_int32_to_float32", lambda a: a.astype(jnp.float32), ints))
     # TF.js' WASM PadV2 takes its fill as a float32: INT32_MAX came out as INT32_MIN.
     small = np.arange(6, dtype=np.int32).reshape(2, 3)
     out.append(exact("pad_int32_extremes", lambda a: (jnp.pad(a, 1, constant_values=2**31 - 1),

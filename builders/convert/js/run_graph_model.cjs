@@ -89,9 +89,13 @@ async function runJob(job) {
   const results = [];
   for (let i = 0; i < outs.length; i++) {
     const t = outs[i];
-    const data = t.dataSync();
+    // TF.js may hand back another typed array than the dtype's (its CPU Cast from int32 to float32
+    // relabels the Int32Array), so the values are copied into the dtype's array before writing bytes.
+    const Typed = TYPED[t.dtype];
+    const raw = t.dataSync();
+    const data = raw instanceof Typed ? raw : Typed.from(raw);
     const file = path.join(job.out_dir, `out_${i}.bin`);
-    const bytes = t.dtype === 'bool' ? Buffer.from(Uint8Array.from(data)) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     fs.writeFileSync(file, bytes);
     results.push({name: names[i], dtype: t.dtype, shape: t.shape, file});
   }

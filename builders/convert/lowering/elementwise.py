@@ -6,7 +6,7 @@ import numpy as np
 
 from ..graph import Sym, attr_type, dims_equal
 from . import register
-from .common import LoweringContext, out_aval
+from .common import LoweringContext, const_value, out_aval
 
 UNARY_OPS = {
     "neg": "Neg", "exp": "Exp", "log": "Log", "tanh": "Tanh", "logistic": "Sigmoid",
@@ -18,7 +18,7 @@ UNARY_OPS = {
 }
 
 BINARY_OPS = {
-    "add": "AddV2", "sub": "Sub", "mul": "Mul", "max": "Maximum", "min": "Minimum",
+    "add": "AddV2", "sub": "Sub", "mul": "Mul",
     "pow": "Pow", "atan2": "Atan2", "eq": "Equal", "ne": "NotEqual", "lt": "Less",
     "le": "LessEqual", "gt": "Greater", "ge": "GreaterEqual",
 }
@@ -53,6 +53,29 @@ def lower_unary(ctx: LoweringContext, eqn, x: Sym):
     if name == "abs" and x.dtype == np.bool_:
         return [x]
     return [ctx.graph.op(UNARY_OPS[name], [x], shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("max", "min")
+def lower_max_min(ctx: LoweringContext, eqn, a: Sym, b: Sym):
+    """Maximum/Minimum, with JAX's NaN: TF.js' WASM kernels keep the first operand when a
+    comparison with NaN fails, so a NaN second operand is lost; a constant goes second (ReLU's
+    0 then costs nothing) and a second operand that can be NaN gets a select. Booleans: or/and."""
+    aval = out_aval(eqn)
+    name = eqn.primitive.name
+    g = ctx.graph
+    if a.dtype == np.bool_:
+        op = "LogicalOr" if name == "max" else "LogicalAnd"
+        return [g.op(op, list(_unbroadcast(ctx, a, b)), shape=aval.shape, dtype=np.bool_, typed=False)]
+    op = "Maximum" if name == "max" else "Minimum"
+    if const_value(ctx, a) is not None and const_value(ctx, b) is None:
+        a, b = b, a
+    out = binary(ctx, op, a, b, aval.shape, aval.dtype)
+    constant = const_value(ctx, b)
+    if a.dtype.kind != "f" or (constant is not None and not np.isnan(constant).any()):
+        return [out]
+    b_nan = g.op("IsNan", [b], shape=b.shape, dtype=np.bool_)
+    return [g.op("SelectV2", [b_nan, ctx.broadcast_to(b, aval.shape) if tuple(b.shape) != tuple(aval.shape) else b,
+                              out], {"T": attr_type(aval.dtype)}, shape=aval.shape, dtype=aval.dtype)]
 
 
 @register(*BINARY_OPS)

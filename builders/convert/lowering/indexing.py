@@ -308,7 +308,10 @@ def lower_rev(ctx: LoweringContext, eqn, x: Sym):
     if not dims:
         return [x]
     axes = ctx.graph.const_array(np.array(dims, np.int32), name="axes")
-    return [ctx.graph.op("ReverseV2", [x, axes], {"Tidx": attr_type(np.int32)}, shape=x.shape, dtype=x.dtype)]
+    # TF.js' WASM Reverse reads booleans as 4-byte values (out of bounds): reverse them as int32.
+    y = ctx.cast(x, np.int32) if x.dtype == np.bool_ else x
+    y = ctx.graph.op("ReverseV2", [y, axes], {"Tidx": attr_type(np.int32)}, shape=y.shape, dtype=y.dtype)
+    return [ctx.cast(y, np.bool_) if x.dtype == np.bool_ else y]
 
 
 @register("split")
@@ -567,8 +570,11 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
         ones = g.op("OnesLike", [ut], shape=ut.shape, dtype=value_dtype)
         hits = scatter_nd(g.op("Mul", [ones, weight], shape=ut.shape, dtype=value_dtype))
         written = g.op("Greater", [hits, ctx.scalar(0, value_dtype)], shape=xt.shape, dtype=np.bool_)
-        out = g.op("SelectV2", [written, ctx.cast(scatter_nd(masked), xt.dtype), xt], {"T": attr_type(xt.dtype)},
-                   shape=xt.shape, dtype=xt.dtype)
+        # Booleans are selected as int32: TF.js' WASM SelectV2 reads bool operands wrongly.
+        base = ctx.cast(xt, value_dtype)
+        out = g.op("SelectV2", [written, scatter_nd(masked), base], {"T": attr_type(value_dtype)},
+                   shape=xt.shape, dtype=value_dtype)
+        out = ctx.cast(out, xt.dtype)
     order = index_map + rest
     out = ctx.transpose(out, [order.index(d) for d in range(operand.rank)])
     return [Sym(out.ref, tuple(aval.shape), out.dtype)]
