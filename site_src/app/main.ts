@@ -211,6 +211,7 @@ async function main(): Promise<void> {
   function changed(): void {
     results.dataset.example = '';
     if (spec.live) schedule();
+    else if (!running) results.dataset.state = 'stale';  // shown dimmed until Run is pressed
   }
 
   if (spec.examples.length) {
