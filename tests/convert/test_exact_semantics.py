@@ -110,6 +110,12 @@ def select_and_scatter_cases() -> list[Case]:
                 out.append(Case(f"select_and_scatter_add_{select.name}_{k}_{operand.dtype}", fn, {},
                                 [(cotangent.shape, cotangent.dtype), (operand.shape, operand.dtype)],
                                 [[cotangent, operand]], atol=1e-5, rtol=1e-5))
+    # Forward mode of max pooling is select_and_gather_add.
+    pool = partial(lax.reduce_window, init_value=-np.inf, computation=lax.max, window_dimensions=(1, 2, 3),
+                   window_strides=(1, 2, 2), padding=((0, 0), (1, 0), (1, 1)))
+    tangent = g.standard_normal(x.shape).astype(F32)
+    out.append(Case("select_and_gather_add_jvp", lambda p, x, t: jax.jvp(pool, (x,), (t,))[1], {},
+                    [(x.shape, F32), (x.shape, F32)], [[x, tangent]], atol=1e-6))
     return out
 
 

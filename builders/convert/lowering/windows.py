@@ -259,49 +259,86 @@ def lower_reduce_window_generic(ctx: LoweringContext, eqn, *args: Sym):
     return outs
 
 
-@register("select_and_scatter_add")
-def lower_select_and_scatter_add(ctx: LoweringContext, eqn, source: Sym, operand: Sym):
-    """The gradient of max (or min) pooling: each window's source value is added where the
-    operand's first maximum (`ge`; first minimum for `le`) of that window is. Every window
-    position is one strided slice; the winner is an ArgMax over them, and each position's
-    share is put back in place by dilation and padding."""
-    p = eqn.params
+def _window_params(p, operand: Sym, others: Sequence[Sym], what: str):
     select = getattr(p["select_prim"], "name", str(p["select_prim"]))
     if select not in ("ge", "le", "gt", "lt"):
-        raise NotImplementedError(f"select_and_scatter_add selecting with '{select}'")
-    if operand.dtype == np.bool_ or not all(is_static_dim(d) for d in (*operand.shape, *source.shape)):
-        raise NotImplementedError("select_and_scatter_add of booleans or with symbolic sizes")
+        raise NotImplementedError(f"{what} selecting with '{select}'")
+    if operand.dtype == np.bool_ or not all(is_static_dim(d) for x in (operand, *others) for d in x.shape):
+        raise NotImplementedError(f"{what} of booleans or with symbolic sizes")
+    if any(int(d) != 1 for d in (*p.get("base_dilation", ()), *p.get("window_dilation", ()))):
+        raise NotImplementedError(f"{what} with dilated windows")
     window = [int(w) for w in p["window_dimensions"]]
     strides = [int(s) for s in p["window_strides"]]
     pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
     offsets = list(itertools.product(*[range(w) for w in window]))
     if len(offsets) > MAX_WINDOW_OFFSETS or any(lo < 0 or hi < 0 for lo, hi in pads):
-        raise NotImplementedError(f"select_and_scatter_add with more than {MAX_WINDOW_OFFSETS} window positions "
-                                  "or negative padding")
-    g = ctx.graph
-    aval = out_aval(eqn)
-    maximum = select in ("ge", "gt")
-    fill = lowest(operand.dtype) if maximum else highest(operand.dtype)
-    padded = pad_static(ctx, operand, pads, ctx.scalar(fill, operand.dtype))
-    out = [int(d) for d in source.shape]
+        raise NotImplementedError(f"{what} with more than {MAX_WINDOW_OFFSETS} window positions or negative padding")
+    return select, strides, pads, offsets
+
+
+def _patches(ctx: LoweringContext, x: Sym, pads, fill, offsets, strides, out: list[int]) -> list[Sym]:
+    """One strided slice of the padded `x` per window position: patch k holds, for every output
+    position, the element at window offset k."""
+    padded = pad_static(ctx, x, pads, ctx.scalar(fill, x.dtype))
     parts = []
     for offset in offsets:
         end = [o + (m - 1) * s + 1 for o, m, s in zip(offset, out, strides)]
         parts.append(ctx.strided_slice(padded, list(offset), end, strides, shape=out))
+    return parts
+
+
+def _winner(ctx: LoweringContext, operand: Sym, select: str, pads, offsets, strides, out: list[int]) -> Sym:
+    """Per output position, the index of the window position XLA's select keeps: the first
+    maximum for `ge` (minimum for `le`), the last for `gt`/`lt`."""
+    g = ctx.graph
+    maximum = select in ("ge", "gt")
+    fill = lowest(operand.dtype) if maximum else highest(operand.dtype)
+    parts = _patches(ctx, operand, pads, fill, offsets, strides, out)
     stacked = g.op("Pack", parts, {"axis": attr_int(0), "N": attr_int(len(parts))}, shape=[len(parts), *out],
                    dtype=operand.dtype)
-    # ge/le keep the first extreme; gt/lt the last: reverse the positions for those.
-    if select in ("gt", "lt"):
+    last = select in ("gt", "lt")
+    if last:
         stacked = g.op("ReverseV2", [stacked, g.const_array(np.array([0], np.int32))], {"Tidx": attr_type(np.int32)},
                        shape=stacked.shape, dtype=stacked.dtype)
-    axis = g.const_array(np.int32(0))
-    winner = g.op("ArgMax" if maximum else "ArgMin", [stacked, axis],
+    winner = g.op("ArgMax" if maximum else "ArgMin", [stacked, g.const_array(np.int32(0))],
                   {"output_type": attr_type(np.int32), "Tidx": attr_type(np.int32)}, shape=out, dtype=np.int32)
-    if select in ("gt", "lt"):
+    if last:
         winner = g.op("Sub", [ctx.scalar(len(parts) - 1, np.int32), winner], shape=out, dtype=np.int32)
+    return winner
+
+
+@register("select_and_gather_add")
+def lower_select_and_gather_add(ctx: LoweringContext, eqn, tangents: Sym, operand: Sym):
+    """Max (or min) pooling's forward-mode derivative: per window, the tangent at the position
+    of the operand's selected extreme."""
+    p = eqn.params
+    select, strides, pads, offsets = _window_params(p, operand, [tangents], "select_and_gather_add")
+    aval = out_aval(eqn)
+    out = [int(d) for d in aval.shape]
+    g = ctx.graph
+    winner = _winner(ctx, operand, select, pads, offsets, strides, out)
+    result = ctx.broadcast_to(ctx.scalar(0, tangents.dtype), out)
+    for k, part in enumerate(_patches(ctx, tangents, pads, 0, offsets, strides, out)):
+        chosen = g.op("Equal", [winner, ctx.scalar(k, np.int32)], shape=out, dtype=np.bool_)
+        result = g.op("SelectV2", [chosen, part, result], {"T": attr_type(tangents.dtype)}, shape=out,
+                      dtype=tangents.dtype)
+    return [result]
+
+
+@register("select_and_scatter_add")
+def lower_select_and_scatter_add(ctx: LoweringContext, eqn, source: Sym, operand: Sym):
+    """The gradient of max (or min) pooling: each window's source value is added where the
+    operand's selected extreme of that window is. The winner is an ArgMax over the window
+    positions' strided slices; each position's share is put back by dilation and padding."""
+    p = eqn.params
+    select, strides, pads, offsets = _window_params(p, operand, [source], "select_and_scatter_add")
+    g = ctx.graph
+    aval = out_aval(eqn)
+    out = [int(d) for d in source.shape]
+    winner = _winner(ctx, operand, select, pads, offsets, strides, out)
     zero = ctx.broadcast_to(ctx.scalar(0, source.dtype), out)
     total = None
-    padded_shape = [int(d) for d in padded.shape]
+    padded_shape = [int(d) + lo + hi for d, (lo, hi) in zip(operand.shape, pads)]
     for k, offset in enumerate(offsets):
         chosen = g.op("Equal", [winner, ctx.scalar(k, np.int32)], shape=out, dtype=np.bool_)
         share = g.op("SelectV2", [chosen, source, zero], {"T": attr_type(source.dtype)}, shape=out,
