@@ -4,15 +4,20 @@ Reads top to bottom: load and validate the config, run each demo's steps (cached
 bundle the TypeScript, render the templates, build the docs, then swap the new site
 in atomically and print a summary. A failed or interrupted build leaves the
 previous `_site/` exactly as it was.
+
+The output folder is replaced as a whole, so the build only ever replaces a folder it wrote
+itself: every site carries a `.jaxweb-site` stamp, and an existing folder without it (or one
+that holds the project, the config, a repository or the home folder) is refused before any work.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +25,7 @@ from pathlib import Path
 from .app.project import declared_user_demos
 from .benchmark_page import benchmark_page
 from .bundle import bundle_entries, copy_wasm_binaries
-from .cache import Cache
+from .cache import Cache, os_error_advice, os_error_path, os_error_reason, remove_stale, trash_name, work_dir
 from .config import SiteConfig, load_config
 from .convert.errors import ConversionError
 from .demos import demo_registry
@@ -35,6 +40,12 @@ from .summary import StepRecord, format_summary
 from .tfjs_kernels import model_kernels
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STAMP = ".jaxweb-site"  # marks a folder this tool wrote, so a later build may replace it
+STAMP_CONTENT = {"tool": "jax-web-demos", "written_by": "python -m builders.build"}
+
+
+class OutputError(BuildError):
+    """`--out` names a folder the build must not replace; nothing was done."""
 
 
 @dataclass
@@ -127,6 +138,7 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
     _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
     _write(staging / "404.html", render_not_found(renderer))  # served at any depth: see not_found.py
     (staging / ".nojekyll").write_text("")
+    (staging / STAMP).write_text(json.dumps(STAMP_CONTENT, sort_keys=True) + "\n")  # not in sw.js: no page needs it
     if config.site.service_worker:
         write_service_worker(staging, pages, asset_paths, config.site)
     records.append(StepRecord("render", "rebuilt", time.perf_counter() - start, 0, {"pages": len(pages) + 2}))
@@ -140,19 +152,87 @@ def _write(path: Path, text: str) -> None:
 
 def swap_in(staging: Path, out: Path) -> None:
     """Replace `out` by `staging` with renames, so readers never see a half-written site."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    for _ in range(10):
+        old = None
+        if out.exists():
+            old = trash_name(out.parent, f".{out.name}.old-")
+            try:
+                os.replace(out, old)
+            except FileNotFoundError:
+                old = None  # a concurrent build moved it aside first
+        try:
+            os.replace(staging, out)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):  # a concurrent build swapped its site in meanwhile
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+                continue  # replace that one: the last build to finish wins
+            if old is not None:
+                os.replace(old, out)  # put the previous site back
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    raise BuildError(f"cannot write the site to {out}: other builds kept replacing it; build again")
+
+
+def _has_stamp(folder: Path) -> bool:
+    try:
+        return json.loads((folder / STAMP).read_text(encoding="utf-8")).get("tool") == STAMP_CONTENT["tool"]
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_out(out: Path, config_path: Path) -> None:
+    """Raise `OutputError` unless `out` (resolved) is new, empty, or a site this tool wrote."""
+    home = Path.home().resolve()
+    config = config_path.resolve()
+    why = None
+    if out == Path(out.anchor):
+        why = "is the root of the file system"
+    elif home.is_relative_to(out):
+        why = f"is or contains your home folder {home}"
+    elif PROJECT_ROOT.is_relative_to(out):
+        why = f"is or contains the project {PROJECT_ROOT}"
+    elif config.is_relative_to(out):
+        why = f"contains the config file {config}"
+    elif (out / ".git").exists():
+        why = "contains a .git folder (a repository)"
+    if why:
+        raise OutputError(f"--out {out}: {why}; the build replaces that folder as a whole, so give it a "
+                          f"folder of its own such as _site")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: is a file, not a folder; choose another folder or delete it yourself")
+    if out.is_dir() and not _has_stamp(out) and any(out.iterdir()):
+        raise OutputError(f"--out {out}: exists and was not written by this tool (no .jaxweb-site stamp); "
+                          f"choose another folder or delete it yourself")
+
+
+def _write_error(exc: OSError, out: Path, staging: Path | None) -> BuildError:
+    """A BuildError for an OSError while writing the site: what failed, where, and what to do."""
+    path = os_error_path(exc)
+    if path is not None:
+        file = Path(os.path.abspath(path))
+        in_staging = staging is not None and file.is_relative_to(staging)
+        work_folder = file.parent == out.parent and file.name.startswith(f".{out.name}.")
+        if not (in_staging or work_folder or file.is_relative_to(out) or out.parent.is_relative_to(file)):
+            # not the site: reading an input failed, say
+            return BuildError(f"{path}: {os_error_reason(exc)}; check that file and build again")
+        if in_staging:
+            path = file.relative_to(staging).as_posix()  # where it goes in the site
+        elif work_folder:
+            path = str(out.parent)  # a work folder's random name says nothing: name its folder
+    where = f" ({path})" if path else ""
+    advice = os_error_advice(exc, f"make {out.parent} writable or choose another --out")
+    return BuildError(f"cannot write the site to {out}: {os_error_reason(exc)}{where}; {advice}")
 
 
 def build(config_path: str | Path = "site.toml", out: str | Path | None = None, *, only: list[str] | None = None,
           clean: bool = False, profile: str = "default", cache_dir: str | Path | None = None) -> BuildResult:
-    """Build the whole site; raises `ConfigError`, `StepError` or `BuildError`."""
+    """Build the whole site; raises `OutputError`, `ConfigError`, `StepError` or `BuildError`."""
     project = Path(config_path).resolve().parent  # the user's folder: _site/ and .cache/ default to it
+    out = Path(out).resolve() if out is not None else project / "_site"
+    check_out(out, Path(config_path))  # before any work: a refused --out costs nothing
     registry = {**demo_registry(), **declared_user_demos(Path(config_path), set(demo_registry()))}
     config = load_config(config_path, registry, profile=profile)
     if only:
@@ -163,34 +243,34 @@ def build(config_path: str | Path = "site.toml", out: str | Path | None = None, 
         not_enabled = [n for n in only if n not in config.demos]
         if not_enabled:
             raise ConfigError([f"--only: demo '{n}' is disabled in site.toml" for n in not_enabled], "command line")
-    out = Path(out).resolve() if out is not None else project / "_site"
     cache_root = Path(cache_dir) if cache_dir else project / ".cache"
     if clean and cache_root.exists():
         shutil.rmtree(cache_root)
     cache = Cache(cache_root / profile if profile != "default" else cache_root)
     ctx = BuildContext(site=config.site, cache=cache, profile=profile, project_root=PROJECT_ROOT)
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site must be world-readable
+    staging = None
     try:
-        pages, records = run_demos(config, ctx, only, registry)
-        bench = benchmark_page(pages)  # times every model the demos ship
-        if bench is not None:
-            pages.append(bench)
-        records += assemble(pages, config, cache, staging)
-        weights = page_weights(pages, staging)
-        warnings = over_budget(weights, config.site.budget_bundle_kb, config.site.budget_bundle_gzip_kb,
-                               config.site.budget_data_kb)
-        start = time.perf_counter()
-        docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, demo_registry())  # the tool's docs
-        if docs_status:
-            records.append(StepRecord("docs", docs_status, time.perf_counter() - start,
-                                      _dir_bytes(p for p in (staging / "docs").rglob("*") if p.is_file())))
-        swap_in(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for prefix in (f".{out.name}.staging-", f".{out.name}.old-"):  # left by builds that were killed
+            remove_stale(out.parent, prefix)
+        with work_dir(out.parent, f".{out.name}.staging-") as staging:
+            staging.chmod(0o755)  # mkdtemp makes it private; a published site must be world-readable
+            pages, records = run_demos(config, ctx, only, registry)
+            bench = benchmark_page(pages)  # times every model the demos ship
+            if bench is not None:
+                pages.append(bench)
+            records += assemble(pages, config, cache, staging)
+            weights = page_weights(pages, staging)
+            warnings = over_budget(weights, config.site.budget_bundle_kb, config.site.budget_bundle_gzip_kb,
+                                   config.site.budget_data_kb)
+            start = time.perf_counter()
+            docs_status = build_docs(PROJECT_ROOT, staging / "docs", cache, demo_registry())  # the tool's docs
+            if docs_status:
+                records.append(StepRecord("docs", docs_status, time.perf_counter() - start,
+                                          _dir_bytes(p for p in (staging / "docs").rglob("*") if p.is_file())))
+            swap_in(staging, out)
+    except OSError as exc:
+        raise _write_error(exc, out, staging) from exc
     return BuildResult(out, pages, records, weights, warnings)
 
 
@@ -208,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         result = build(args.config, args.out, only=only, clean=args.clean, profile=args.profile)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
         print(f"error: invalid configuration ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):",
               file=sys.stderr)

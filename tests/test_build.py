@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from builders.build import build, main
+from builders.build import STAMP, STAMP_CONTENT, build, main
 from builders.errors import StepError
 
 CONFIG = '[site]\ntitle = "Test site"\n[demos.jax]\nrows = 3\n'
@@ -75,6 +75,7 @@ def test_step_error_names_the_step_and_cli_keeps_site(tmp_path, capsys):
     out = tmp_path / "_site"
     out.mkdir()
     (out / "index.html").write_text("old site")
+    (out / STAMP).write_text(json.dumps(STAMP_CONTENT))  # a site this tool wrote, so it may be replaced
     with pytest.raises(StepError) as info:
         build(config, out, cache_dir=tmp_path / "cache")
     assert str(info.value) == ("step 'jax' failed: demos.jax.weight: expected 2 numbers (one per input column), "
