@@ -184,24 +184,73 @@ def _binary(ctx: LoweringContext, op: str, a: Sym, b: Sym, dtype=None) -> Sym:
     return ctx.graph.op(op, [a, b], shape=a.shape if a.rank >= b.rank else b.shape, dtype=dtype or a.dtype)
 
 
+def _exponent(ctx: LoweringContext, x: Sym) -> tuple[Sym, Sym]:
+    """(e, |x|) with e = floor(log2|x|) exactly, at least float32's smallest normal exponent
+    (-126, the exponent subnormals are quantised with)."""
+    g = ctx.graph
+    f = x.dtype
+    magnitude = g.op("Abs", [x], shape=x.shape, dtype=f)
+    clamped = g.op("Maximum", [magnitude, ctx.scalar(np.finfo(np.float32).tiny, f)], shape=x.shape, dtype=f)
+    log2 = _binary(ctx, "Mul", g.op("Log", [clamped], shape=x.shape, dtype=f), ctx.scalar(1 / np.log(2), f))
+    exponent = g.op("Floor", [log2], shape=x.shape, dtype=f)
+    # Log's rounding can put floor(log2) one off next to a power of two: correct it both ways.
+    two = ctx.scalar(2.0, f)
+    too_big = _binary(ctx, "Greater", _binary(ctx, "Pow", two, exponent), clamped, np.bool_)
+    exponent = _binary(ctx, "Sub", exponent, ctx.cast(too_big, f))
+    next_power = _binary(ctx, "Pow", two, _binary(ctx, "AddV2", exponent, ctx.scalar(1.0, f)))
+    too_small = _binary(ctx, "LessEqual", next_power, clamped, np.bool_)
+    return _binary(ctx, "AddV2", exponent, ctx.cast(too_small, f)), magnitude
+
+
+@register("nextafter")
+def lower_nextafter(ctx: LoweringContext, eqn, x: Sym, y: Sym):
+    """The float32 next to x towards y, without bit casts: x +- one unit in the last place of
+    x's binade (half of it when stepping down from a power of two towards zero)."""
+    aval = out_aval(eqn)
+    g = ctx.graph
+    f = np.dtype(np.float32)
+    shape = aval.shape
+    x, y = (ctx.broadcast_to(v, shape) if tuple(v.shape) != tuple(shape) else v for v in (x, y))
+    exponent, magnitude = _exponent(ctx, x)
+    two = ctx.scalar(2.0, f)
+    step = _binary(ctx, "Pow", two, _binary(ctx, "Sub", exponent, ctx.scalar(23.0, f)))
+    up = _binary(ctx, "Greater", y, x, np.bool_)
+    away_from_zero = g.op("Equal", [_binary(ctx, "Greater", x, ctx.scalar(0.0, f), np.bool_), up], shape=shape,
+                          dtype=np.bool_)
+    at_power = g.op("LogicalAnd", [_binary(ctx, "Equal", magnitude, _binary(ctx, "Pow", two, exponent), np.bool_),
+                                   _binary(ctx, "Greater", exponent, ctx.scalar(-126.0, f), np.bool_)],
+                    shape=shape, dtype=np.bool_, typed=False)
+    smaller = g.op("LogicalAnd", [at_power, g.op("LogicalNot", [away_from_zero], shape=shape, dtype=np.bool_,
+                                                 typed=False)], shape=shape, dtype=np.bool_, typed=False)
+    step = g.op("SelectV2", [smaller, _binary(ctx, "Mul", step, ctx.scalar(0.5, f)), step], {"T": attr_type(f)},
+                shape=shape, dtype=f)
+    tiny = ctx.scalar(float(np.float32(2.0 ** -149)), f)  # from zero: the smallest subnormal
+    is_zero = _binary(ctx, "Equal", x, ctx.scalar(0.0, f), np.bool_)
+    step = g.op("SelectV2", [is_zero, ctx.broadcast_to(tiny, shape), step], {"T": attr_type(f)}, shape=shape, dtype=f)
+    moved = g.op("SelectV2", [up, _binary(ctx, "AddV2", x, step), _binary(ctx, "Sub", x, step)], {"T": attr_type(f)},
+                 shape=shape, dtype=f)
+    # From +-inf towards anything finite: the largest finite float of that sign.
+    largest = _binary(ctx, "Mul", g.op("Sign", [x], shape=shape, dtype=f), ctx.scalar(np.finfo(np.float32).max, f))
+    moved = g.op("SelectV2", [g.op("IsInf", [x], shape=shape, dtype=np.bool_), largest, moved], {"T": attr_type(f)},
+                 shape=shape, dtype=f)
+    same = _binary(ctx, "Equal", x, y, np.bool_)
+    result = g.op("SelectV2", [same, y, moved], {"T": attr_type(f)}, shape=shape, dtype=f)
+    either_nan = g.op("LogicalOr", [g.op("IsNan", [x], shape=shape, dtype=np.bool_),
+                                    g.op("IsNan", [y], shape=shape, dtype=np.bool_)], shape=shape, dtype=np.bool_,
+                      typed=False)
+    nan = ctx.broadcast_to(ctx.scalar(np.nan, f), shape)
+    return [g.op("SelectV2", [either_nan, nan, result], {"T": attr_type(f)}, shape=shape, dtype=f)]
+
+
 def _round_mantissa(ctx: LoweringContext, x: Sym, mantissa_bits: int) -> Sym:
     """`x` rounded half-to-even to `mantissa_bits` explicit mantissa bits: Round(x / q) * q with
     q = 2^(floor(log2|x|) - mantissa_bits), both steps exact in float32. Subnormal inputs use
     the smallest normal exponent, which is their quantum in XLA's bit arithmetic too."""
     g = ctx.graph
     f = x.dtype
-    magnitude = g.op("Maximum", [g.op("Abs", [x], shape=x.shape, dtype=f), ctx.scalar(np.finfo(np.float32).tiny, f)],
-                     shape=x.shape, dtype=f)
-    log2 = _binary(ctx, "Mul", g.op("Log", [magnitude], shape=x.shape, dtype=f), ctx.scalar(1 / np.log(2), f))
-    exponent = g.op("Floor", [log2], shape=x.shape, dtype=f)
-    # Log's rounding can put floor(log2) one off next to a power of two: correct it both ways.
-    two = ctx.scalar(2.0, f)
-    too_big = _binary(ctx, "Greater", _binary(ctx, "Pow", two, exponent), magnitude, np.bool_)
-    exponent = _binary(ctx, "Sub", exponent, ctx.cast(too_big, f))
-    next_power = _binary(ctx, "Pow", two, _binary(ctx, "AddV2", exponent, ctx.scalar(1.0, f)))
-    too_small = _binary(ctx, "LessEqual", next_power, magnitude, np.bool_)
-    exponent = _binary(ctx, "AddV2", exponent, ctx.cast(too_small, f))
-    quantum = _binary(ctx, "Pow", two, _binary(ctx, "Sub", exponent, ctx.scalar(float(mantissa_bits), f)))
+    exponent, _ = _exponent(ctx, x)
+    shift = _binary(ctx, "Sub", exponent, ctx.scalar(float(mantissa_bits), f))
+    quantum = _binary(ctx, "Pow", ctx.scalar(2.0, f), shift)
     steps = g.op("Round", [_binary(ctx, "RealDiv", x, quantum)], shape=x.shape, dtype=f)
     return _binary(ctx, "Mul", steps, quantum)
 
