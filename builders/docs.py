@@ -11,6 +11,7 @@ and the generated text.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from .app.component import component_rows
 from .cache import Cache, hash_files
 from .config import SiteSettings, schema_rows
 from .proc import run_tool
@@ -62,6 +64,39 @@ def site_toml_reference(registry: dict) -> str:
         if smoke:
             parts.append("With `--profile smoke`: " + ", ".join(f"`{k} = {v!r}`" for k, v in sorted(smoke.items()))
                          + ".\n")
+    return "\n".join(parts) + "\n" + user_demo_section()
+
+
+def user_demo_section() -> str:
+    """The `[demos.<name>]` table of a demo of the user's own (builders/app/project.py)."""
+    from .app.project import Config
+
+    return "\n".join(["## Your own demos\n", inspect.cleandoc(Config.__doc__ or "") + "\n",
+                      "`enabled = false` leaves it out of the site.\n", settings_table(Config), ""])
+
+
+def components_reference() -> str:
+    """The component reference page, from the docstrings and options of `builders.app`'s classes."""
+    from . import app
+
+    parts = ["# Components reference\n", GENERATED_NOTE,
+             "Every class of `builders.app` a demo is made of, with each option (generated from the "
+             "dataclasses in `builders/app/`). Options are given by position in the order below or by "
+             "name; a wrong option stops the build with a message naming your file and line (see "
+             "[Troubleshooting](../troubleshooting.md#demos-of-your-own-buildersapp)).\n"]
+    groups = [("The demo", [app.Demo]),
+              ("Inputs", [app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad]),
+              ("Outputs", [app.Label, app.JSON])]
+    for title, classes in groups:
+        parts.append(f"## {title}\n")
+        for cls in classes:
+            doc = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+            parts += [f"### app.{cls.__name__}\n", doc + "\n",
+                      "| Option | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
+            for name, kind, default, text in component_rows(cls):
+                shown = default if default == "required" else f"`{_cell(default)}`"
+                parts.append(f"| `{name}` | {_cell(kind)} | {shown} | {_cell(text)} |")
+            parts.append("")
     return "\n".join(parts)
 
 
@@ -114,6 +149,7 @@ def prepare_docs(root: Path, work: Path, registry: dict) -> Path:
     (docs / "reference").mkdir(exist_ok=True)
     (docs / "reference" / "site-toml.md").write_text(site_toml_reference(registry), encoding="utf-8")
     (docs / "reference" / "primitives.md").write_text(primitives_reference(), encoding="utf-8")
+    (docs / "reference" / "components.md").write_text(components_reference(), encoding="utf-8")
 
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     extra = _demo_pages(docs, config)
@@ -132,7 +168,7 @@ def build_docs(root: Path, dest: Path, cache: Cache, registry: dict) -> str | No
     """Run `mkdocs build --strict` (cached by the docs inputs); None when there is no mkdocs.yml."""
     if not (root / "mkdocs.yml").is_file():
         return None
-    generated = site_toml_reference(registry) + primitives_reference()
+    generated = site_toml_reference(registry) + primitives_reference() + components_reference()
     inputs = {"docs": hash_files([root / "docs", root / "mkdocs.yml"]),
               "generated": hashlib.sha256(generated.encode()).hexdigest(),
               "code": hash_files([Path(__file__)]), "csp": content_security_policy(SiteSettings())}

@@ -44,7 +44,7 @@ def test_mkdocs_strict_build_has_every_page_and_generated_reference(tmp_path):
     for name in demo_registry():
         assert f"[demos.{name}]" in reference
 
-    example = (tmp_path / "docs" / "add-your-own-model.html").read_text()
+    example = (tmp_path / "docs" / "custom-page.html").read_text()
     assert "class MLP(nn.Module)" in example and "convert_jax(apply, params" in example  # included verbatim
     assert "<!-- include:" not in example
 
@@ -115,7 +115,7 @@ def test_pages_workflow_builds_with_make_site_and_deploys(tmp_path):
     assert deploy["environment"]["name"] == "github-pages"
 
 
-# ---- the worked example of docs/add-your-own-model.md -------------------------------------------
+# ---- the worked example of docs/custom-page.md --------------------------------------------------
 
 
 def load_example_module():

@@ -64,9 +64,10 @@ def component(cls: type) -> type:
     return cls
 
 
-def option(doc: str, **kwargs: Any) -> Any:
-    """A dataclass field with its documentation (shown in the generated component reference)."""
-    return field(metadata={"doc": doc}, **kwargs)
+def option(doc: str, kind: str = "", **kwargs: Any) -> Any:
+    """A dataclass field with its documentation (shown in the generated component reference); `kind`
+    names its type there when the annotation says too little (`Any`)."""
+    return field(metadata={"doc": doc, "kind": kind}, **kwargs)
 
 
 def is_number(value: Any) -> bool:
@@ -113,6 +114,8 @@ def type_name(hint: Any) -> str:
     if origin in (list, tuple):
         (inner, *_) = get_args(hint) or (Any,)
         return "a list of " + {str: "strings", float: "numbers", int: "integers"}.get(inner, "values")
+    if hint in (list, tuple):
+        return "a list"
     if hint is Callable or str(origin) == "<class 'collections.abc.Callable'>":
         return "a function"
     return {float: "a number", int: "an integer", bool: "True or False", str: "a string",
@@ -158,5 +161,5 @@ def component_rows(cls: type) -> list[tuple[str, str, str, str]]:
     for f in fields(cls):
         default = "required" if f.default is MISSING and f.default_factory is MISSING else repr(
             f.default if f.default is not MISSING else f.default_factory())
-        rows.append((f.name, type_name(hints[f.name]), default, f.metadata.get("doc", "")))
+        rows.append((f.name, f.metadata.get("kind") or type_name(hints[f.name]), default, f.metadata.get("doc", "")))
     return rows

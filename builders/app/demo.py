@@ -56,10 +56,12 @@ class Demo:
                           "component, each with the batch axis first; or one argument for several "
                           "scalar inputs, stacked into a `(batch, n)` float32 array. Returns one "
                           "array per output (a tuple for several), batch axis first.")
-    params: Any = option("The parameters passed to `fn` (a pytree of arrays), stored in the model.",
-                         repr=False)
-    inputs: Any = option(f"One input component or a list of them ({INPUT_NAMES}).")
-    outputs: Any = option(f"One output component or a list of them ({OUTPUT_NAMES}).")
+    params: Any = option("The parameters passed to `fn`, stored in the model as constants.",
+                         kind="a pytree of arrays", repr=False)
+    inputs: Any = option(f"One input component or a list of them ({INPUT_NAMES}).",
+                         kind="an input or a list of inputs")
+    outputs: Any = option(f"One output component or a list of them ({OUTPUT_NAMES}).",
+                          kind="an output or a list of outputs")
     examples: list = option("Example inputs shown as a clickable gallery: each a list with one value "
                             "per input (a bare value when there is one input). Each is run in TF.js "
                             "and JAX at build time.", default_factory=list)
@@ -99,7 +101,7 @@ class Demo:
             return found + [self._problem("Demo", f"fn must be a function fn(params, *inputs), got {self.fn!r}")]
         found += self._component_problems("inputs", self.input_list, Input, INPUT_NAMES)
         found += self._component_problems("outputs", self.output_list, Output, OUTPUT_NAMES)
-        if found:
+        if not self.input_list or not all(isinstance(c, Input) for c in self.input_list):
             return found
         found += self._arity_problems()
         found += self._example_problems()
@@ -161,6 +163,8 @@ class Demo:
                                            "one per input"))
                 continue
             for item, value in zip(inputs, row):
+                if item.problems():
+                    continue  # its options are wrong already: its examples cannot be judged
                 try:
                     item.preprocess(value)
                 except ValueError as exc:
