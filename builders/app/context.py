@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -18,11 +19,24 @@ from .errors import DemoError, Problem, caller
 VALUE_FILE = "value.npz"
 
 
+def _innermost(fn: Any) -> Any:
+    """The plain function behind a partial, a bound method or a wrapper (jax.jit)."""
+    while True:
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif inspect.ismethod(fn):
+            fn = fn.__func__
+        elif callable(fn) and hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
+        else:
+            return fn
+
+
 def code_fingerprint(fn: Callable) -> str:
     """SHA-256 of `fn`'s source and of the functions, classes and simple constants of its module
     that it uses (by global name, recursively), so editing the model or the training retrains,
     while editing the rest of the file (a slider's label) does not."""
-    module = inspect.getmodule(fn)
+    module = inspect.getmodule(_innermost(fn))
     seen: set[str] = set()
     parts: list[str] = []
 
@@ -37,6 +51,13 @@ def code_fingerprint(fn: Callable) -> str:
         if name in seen:
             return
         seen.add(name)
+        if isinstance(obj, functools.partial):
+            return visit(obj.func, f"{name}.func")
+        if inspect.ismethod(obj):  # e.g. a Flax module's `apply`: the module's class is the model
+            visit(type(obj.__self__), f"{name}.__self__")
+            return visit(obj.__func__, f"{name}.__func__")
+        if callable(obj) and hasattr(obj, "__wrapped__"):  # jax.jit, functools.wraps
+            obj = inspect.unwrap(obj)
         if isinstance(obj, (int, float, str, bool, bytes, tuple, type(None))):
             parts.append(f"{name}={obj!r}")
             return

@@ -148,11 +148,13 @@ class Demo:
         for example in self.examples:
             if len(self.input_list) == 1 and not (isinstance(example, (list, tuple)) and len(example) == 1):
                 example = [example]
+            elif isinstance(example, np.ndarray) and example.ndim == 1:
+                example = list(example)  # a row of a NumPy array of examples
             rows.append(example)
         return rows
 
     def _example_problems(self) -> list[Problem]:
-        if not isinstance(self.examples, (list, tuple)):
+        if not isinstance(self.examples, (list, tuple, np.ndarray)):
             return [self._problem("Demo", f"examples must be a list of examples, got {self.examples!r}")]
         found = []
         inputs = self.input_list

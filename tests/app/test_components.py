@@ -3,6 +3,9 @@ the scalar stacking rule, and ctx.cache's storage and keys."""
 
 from __future__ import annotations
 
+import functools
+
+import jax
 import numpy as np
 import pytest
 
@@ -58,6 +61,13 @@ def test_several_scalars_are_stacked_when_fn_takes_one_input():
     assert demo.browser_values(demo.example_rows()[0]) == [1.5, 1, 1.0]
 
 
+def test_examples_may_be_a_numpy_array():
+    inputs = [app.Slider("a", 0, 10), app.Slider("b", 0, 10)]
+    demo = app.Demo("t", "d", predict, {}, inputs, app.JSON(), examples=np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert demo.problems() == []
+    assert demo.batch(demo.example_rows())[0].tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
 def test_one_argument_per_input_otherwise():
     def two(params, image, scale):
         return image * scale[:, None, None]
@@ -107,6 +117,22 @@ def test_code_fingerprint_follows_the_functions_used():
 
     assert code_fingerprint(uses_train) != code_fingerprint(other)
     assert code_fingerprint(uses_train) == code_fingerprint(uses_train)
+    # a jitted function or a partial is fingerprinted by the code it wraps
+    assert code_fingerprint(jax.jit(uses_train)) == code_fingerprint(uses_train)
+    assert code_fingerprint(functools.partial(uses_train)) == code_fingerprint(uses_train)
+
+
+class Model:
+    def apply(self, params, x):
+        return x * params
+
+
+def test_code_fingerprint_of_a_bound_method_covers_its_class():
+    class Other(Model):
+        def apply(self, params, x):
+            return x + params
+
+    assert code_fingerprint(Model().apply) != code_fingerprint(Other().apply)
 
 
 def test_unstorable_result_is_a_clear_error(tmp_path):
