@@ -10,7 +10,9 @@ or TensorFlow needed at serving time.
     moderate(["hello", "you idiot"], threshold=0.9)
     # [{"label": "profanity", "results": [{"probabilities": [p_false, p_true], "match": ...}, ...]}]
 
-CLI: `python -m builders.moderate "text" ... [--threshold 0.9] [--model-dir DIR] [--json]`.
+CLI: `python -m builders.moderate "text" ... [--threshold 0.9] [--model-dir DIR] [--json]`; it exits
+0 when every text passes, 1 when any is rejected and 2 on an error (bad arguments, unreadable model),
+so a shell script or CI step can branch on the status alone.
 """
 
 from __future__ import annotations
@@ -37,17 +39,45 @@ _DTYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8, "uint16"
            "float16": np.float16, "bool": np.bool_}
 
 
+_REBUILD = "rebuild the site or pass the published folder as --model-dir"
+
+
+def _read_json(path: Path) -> Any:
+    """`path` parsed as JSON; a missing, unreadable or malformed file is a BuildError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{path} not found; {_REBUILD}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildError(f"{path}: not a readable JSON file ({exc}); {_REBUILD}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a weight file; a missing or unreadable one is a BuildError naming it."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BuildError(f"{path} not found; {_REBUILD}") from None
+    except OSError as exc:
+        raise BuildError(f"{path}: cannot read it ({exc.strerror}); {_REBUILD}") from None
+
+
 def read_weights(model_dir: Path) -> dict[str, np.ndarray]:
     """All weights of a TF.js graph model (`model.json` + shards), dequantized, by name."""
-    manifest = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["weightsManifest"]
+    manifest_file = model_dir / "model.json"
+    manifest = _read_json(manifest_file)["weightsManifest"]
     weights: dict[str, np.ndarray] = {}
     for group in manifest:
-        blob = b"".join((model_dir / p).read_bytes() for p in group["paths"])
+        blob = b"".join(_read_bytes(model_dir / p) for p in group["paths"])
         offset = 0
         for spec in group["weights"]:
             quant = spec.get("quantization")
             dtype = np.dtype(_DTYPES[quant["dtype"] if quant else spec["dtype"]]).newbyteorder("<")
             count = int(np.prod(spec["shape"], dtype=np.int64))
+            if offset + count * dtype.itemsize > len(blob):
+                # A truncated download or a shard from another build: numpy's own error names neither.
+                raise BuildError(f"{manifest_file}: weight '{spec['name']}' needs bytes up to "
+                                 f"{offset + count * dtype.itemsize}, its files hold {len(blob)}; {_REBUILD}")
             values = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
             offset += count * dtype.itemsize
             if quant and quant["dtype"] in ("uint8", "uint16"):
@@ -115,7 +145,7 @@ def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path:
 
 @functools.lru_cache(maxsize=4)
 def load_model(model_dir: str | os.PathLike | None = None) -> EmbeddedModel:
-    """Load (once per folder) the embedded model published in `model_dir`."""
+    """Load (once per folder) the embedded model published in `model_dir`; BuildError names a bad file."""
     folder = resolve_model_dir(model_dir)
     vectorizer_file = folder / "vectorizer.json"
     if not vectorizer_file.is_file():
@@ -124,16 +154,22 @@ def load_model(model_dir: str | os.PathLike | None = None) -> EmbeddedModel:
         raise BuildError(f"{vectorizer_file} not found{hint}; build the site with demos.toxicity.source = "
                          f"\"embedded\" or pass model_dir= / set ${ENV_MODEL_DIR}")
     model_folder = folder if (folder / "model.json").is_file() else folder / "model"
-    spec = json.loads(vectorizer_file.read_text(encoding="utf-8"))
-    if spec.get("format") != "tfidf-vectorizer/1" or spec.get("ngram_range") != [1, 1]:
-        raise BuildError(f"{vectorizer_file}: unsupported vectorizer (format {spec.get('format')})")
-    w = read_weights(model_folder)
-    return EmbeddedModel(
-        label=spec["label"], columns={t: i for i, t in enumerate(spec["terms"])},
-        idf=np.asarray(spec["idf"], np.float64), stop_words=frozenset(spec["stop_words"]),
-        token_re=re.compile(spec["token_pattern"]), sublinear_tf=bool(spec["sublinear_tf"]),
-        coef=w["coef"].astype(np.float64), intercept=w["intercept"].reshape(-1).astype(np.float64),
-        a=w["a"].reshape(-1).astype(np.float64), b=w["b"].reshape(-1).astype(np.float64))
+    spec = _read_json(vectorizer_file)
+    if not isinstance(spec, dict) or spec.get("format") != "tfidf-vectorizer/1" or spec.get("ngram_range") != [1, 1]:
+        found = spec.get("format") if isinstance(spec, dict) else None
+        raise BuildError(f"{vectorizer_file}: unsupported vectorizer (format {found})")
+    try:
+        w = read_weights(model_folder)
+        return EmbeddedModel(
+            label=spec["label"], columns={t: i for i, t in enumerate(spec["terms"])},
+            idf=np.asarray(spec["idf"], np.float64), stop_words=frozenset(spec["stop_words"]),
+            token_re=re.compile(spec["token_pattern"]), sublinear_tf=bool(spec["sublinear_tf"]),
+            coef=w["coef"].astype(np.float64), intercept=w["intercept"].reshape(-1).astype(np.float64),
+            a=w["a"].reshape(-1).astype(np.float64), b=w["b"].reshape(-1).astype(np.float64))
+    except (KeyError, TypeError, ValueError, re.error) as exc:
+        # Files from another tool or version: name the folder rather than show a traceback.
+        raise BuildError(f"{folder}: the model files do not match the embedded model's layout "
+                         f"({type(exc).__name__}: {exc}); {_REBUILD}") from None
 
 
 def moderate(texts: str | Sequence[str], threshold: float = 0.9, labels: Sequence[str] | None = None,
@@ -165,31 +201,43 @@ def is_flagged(predictions: list[dict[str, Any]], index: int = 0) -> bool:
     return any(p["results"][index]["match"] is True for p in predictions)
 
 
+def json_lines(texts: Sequence[str], predictions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per text for `--json`: the text, "reject"/"ok", and each label's probabilities and match."""
+    return [{"text": text, "decision": "reject" if is_flagged(predictions, i) else "ok",
+             "labels": {p["label"]: {"probabilities": p["results"][i]["probabilities"],
+                                     "match": p["results"][i]["match"]} for p in predictions}}
+            for i, text in enumerate(texts)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point: 0 if every text passes, 1 if any is rejected, 2 on an error."""
     parser = argparse.ArgumentParser(prog="python -m builders.moderate",
-                                     description="Check texts with the site's toxicity model.")
+                                     description="Check texts with the site's toxicity model. Exit status: "
+                                                 "0 all pass, 1 some rejected, 2 error.")
     parser.add_argument("texts", nargs="+", help="texts to check")
     parser.add_argument("--threshold", type=float, default=0.9, help="confidence threshold (default 0.9)")
     parser.add_argument("--labels", default="", help="comma-separated labels (default: all)")
     parser.add_argument("--model-dir", default=None, help=f"published model folder (default: ${ENV_MODEL_DIR}, "
                         f"then {DEFAULT_SITE_DIR}, else built into .cache/)")
-    parser.add_argument("--json", action="store_true", help="print the classify() result as JSON")
-    args = parser.parse_args(argv)
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per text (text, decision, labels' probabilities and match)")
+    args = parser.parse_args(argv)  # bad arguments: argparse prints usage and exits 2
     try:
         labels = [s for s in args.labels.split(",") if s] or None
         predictions = moderate(args.texts, args.threshold, labels, args.model_dir)
     except (ValueError, BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(predictions, indent=1))
-        return 0
-    for i, text in enumerate(args.texts):
-        verdict = "REJECT" if is_flagged(predictions, i) else "ok"
-        scores = ", ".join(f"{p['label']}={p['results'][i]['probabilities'][1]:.4f} "
-                           f"(match={json.dumps(p['results'][i]['match'])})" for p in predictions)
-        print(f"{verdict:6}  {scores}  {text!r}")
-    return 0
+    records = json_lines(args.texts, predictions)
+    for record in records:
+        if args.json:
+            print(json.dumps(record))
+            continue
+        scores = ", ".join(f"{label}={r['probabilities'][1]:.4f} (match={json.dumps(r['match'])})"
+                           for label, r in record["labels"].items())
+        verdict = "REJECT" if record["decision"] == "reject" else "ok"
+        print(f"{verdict:6}  {scores}  {record['text']!r}")
+    return 1 if any(r["decision"] == "reject" for r in records) else 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import profanity_check.profanity_check as pc
 import pytest
@@ -51,11 +53,35 @@ def test_labels_and_errors(embedded_dir, tmp_path):
         mod.moderate("hi", model_dir=tmp_path)
 
 
-def test_cli_prints_verdicts(embedded_dir, capsys):
+def test_cli_prints_verdicts_and_exits_1_on_reject(embedded_dir, capsys):
     code = mod.main(["you are a fucking idiot", "have a nice day", "--model-dir", str(embedded_dir)])
     out = capsys.readouterr().out.splitlines()
-    assert code == 0
+    assert code == 1
     assert out[0].startswith("REJECT") and "profanity=1.0000 (match=true)" in out[0]
     assert out[1].startswith("ok") and "'have a nice day'" in out[1]
+    assert mod.main(["have a nice day", "thank you", "--model-dir", str(embedded_dir)]) == 0
+
+
+def test_cli_json_lines_one_object_per_text(embedded_dir, capsys):
+    texts = ["you are a fucking idiot", "have a nice day"]
+    code = mod.main([*texts, "--json", "--model-dir", str(embedded_dir)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    records = [json.loads(line) for line in lines]
+    assert [r["text"] for r in records] == texts
+    assert [r["decision"] for r in records] == ["reject", "ok"]
+    # The probabilities are exactly what moderate() computes, per label.
+    expected = mod.moderate(texts, model_dir=embedded_dir)[0]["results"]
+    assert [r["labels"]["profanity"] for r in records] == expected
+    assert mod.main(["have a nice day", "--json", "--model-dir", str(embedded_dir)]) == 0
+
+
+def test_cli_exits_2_on_errors(embedded_dir, tmp_path, capsys):
     assert mod.main(["x", "--labels", "threat", "--model-dir", str(embedded_dir)]) == 2
     assert "unknown label(s) threat" in capsys.readouterr().err
+    assert mod.main(["x", "--model-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'vectorizer.json'} not found; build the site")
+    with pytest.raises(SystemExit) as exit_info:
+        mod.main(["x", "--threshold", "high"])
+    assert exit_info.value.code == 2
+    assert "invalid float value: 'high'" in capsys.readouterr().err
