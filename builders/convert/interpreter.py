@@ -157,6 +157,8 @@ class Interpreter:
                 return folded
         if name == "scan":
             return self._unroll_scan(eqn, invals)
+        if name == "custom_linear_solve":
+            return self._linear_solve(eqn, invals)
         if name == "cond":
             return self._cond(eqn, invals)
         lowering = LOWERINGS.get(name)
@@ -215,6 +217,16 @@ class Interpreter:
         syms = [self.materialize(v) for v in values]
         return self.ctx.graph.op("Pack", syms, {"axis": {"i": "0"}, "N": {"i": str(len(syms))}},
                                  shape=tuple(aval.shape), dtype=syms[0].dtype)
+
+    def _linear_solve(self, eqn, invals: list[Value]) -> list[Value]:
+        """`lax.custom_linear_solve`: its value is the `solve` function applied to the right-hand
+        side (the other jaxprs only define derivatives)."""
+        lengths = eqn.params["const_lengths"]
+        start = lengths.matvec + lengths.vecmat
+        solve_consts = invals[start:start + lengths.solve]
+        rhs = invals[sum(lengths):]
+        solve = eqn.params["jaxprs"].solve
+        return self.run(solve.jaxpr, list(solve.consts), [*solve_consts, *rhs])
 
     def _cond(self, eqn, invals: list[Value]) -> list[Value]:
         """`lax.cond` / `lax.switch`: the taken branch when the index is known at conversion

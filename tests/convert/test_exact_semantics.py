@@ -87,6 +87,14 @@ def linalg_cases() -> list[Case]:
             a, b, left_side=left, lower=lower, transpose_a=transpose, unit_diagonal=unit)
         out.append(Case(f"triangular_solve_{int(left)}{int(lower)}{int(transpose)}{int(unit)}", fn, {},
                         [(a_in.shape, F32), (b_in.shape, F32)], [[a_in.astype(F32), b_in]], atol=1e-4, rtol=1e-4))
+    for shape in [(5, 5), (3, 5, 5), (3, 5), (5, 3), (1, 1)]:  # LU with pivoting, square or not, batched
+        m = g.standard_normal(shape).astype(F32)
+        out.append(Case(f"lu_{'x'.join(map(str, shape))}", lambda p, a: lax.linalg.lu(a), {}, [(shape, F32)], [[m]],
+                        atol=1e-5, rtol=1e-4))
+    lu_a = (g.standard_normal((4, 4)) + 4 * np.eye(4)).astype(F32)
+    lu_b = g.standard_normal(4).astype(F32)
+    out.append(Case("custom_linear_solve_lu", lambda p, a, b: jnp.linalg.solve(a, b), {},
+                    [((4, 4), F32), ((4,), F32)], [[lu_a, lu_b]], atol=1e-5, rtol=1e-4))
     return out
 
 

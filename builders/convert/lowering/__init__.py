@@ -28,8 +28,9 @@ def register(*names: str) -> Callable:
     return decorate
 
 
-# Control flow the interpreter expands itself: scan is unrolled, cond becomes a select.
-EXPANDED_PRIMITIVES = ("scan", "cond")
+# Primitives the interpreter expands itself: scan is unrolled, cond becomes a select,
+# custom_linear_solve runs its solve function.
+EXPANDED_PRIMITIVES = ("scan", "cond", "custom_linear_solve")
 
 
 def supported_primitives() -> list[str]:

@@ -132,3 +132,76 @@ def lower_triangular_solve(ctx: LoweringContext, eqn, a: Sym, b: Sym):
     if not p["left_side"]:
         x = ctx.transpose(x, swap)
     return [Sym(x.ref, tuple(aval.shape), x.dtype)]
+
+
+@register("lu")
+def lower_lu(ctx: LoweringContext, eqn, a: Sym):
+    """LU with partial pivoting (LAPACK's getrf): per column, the row with the largest |value|
+    at or below the diagonal (the first on ties) is swapped up through a one-hot permutation
+    product, multipliers fill the column below the diagonal and the trailing block is updated.
+    Returns (lu, pivots, permutation) like `lax.linalg.lu`."""
+    if not all(is_static_dim(d) for d in a.shape) or a.rank < 2:
+        raise NotImplementedError("lu of matrices with symbolic sizes")
+    m, n = int(a.shape[-2]), int(a.shape[-1])
+    if max(m, n) > MAX_UNROLLED_SIZE:
+        raise NotImplementedError(f"lu of {m}x{n} matrices (at most {MAX_UNROLLED_SIZE}: it is unrolled per column)")
+    g = ctx.graph
+    batch = [int(d) for d in a.shape[:-2]]
+    f = a.dtype
+    steps = min(m, n)
+    rows = np.arange(m).reshape(m, 1)
+    cols = np.arange(n).reshape(1, n)
+    permutation = ctx.broadcast_to(g.const_array(np.arange(m, dtype=np.float32).reshape(m, 1)), [*batch, m, 1])
+    pivots = []
+    x = a
+    for k in range(steps):
+        column = _column(ctx, x, k)  # [..., m, 1]
+        below = g.op("Abs", [column], shape=column.shape, dtype=f)
+        below = _where(ctx, np.broadcast_to(rows >= k, (m, 1)).copy(), below, -1.0)
+        pivot = g.op("ArgMax", [below, g.const_array(np.int32(a.rank - 2))],
+                     {"output_type": attr_type(np.int32), "Tidx": attr_type(np.int32)},
+                     shape=[*batch, 1], dtype=np.int32)  # [..., 1]
+        pivots.append(pivot)
+        # Rows k and pivot swap: target row i takes source row idx[i].
+        iota = g.const_array(np.arange(m, dtype=np.int32).reshape(m))
+        is_k = g.const_array((np.arange(m) == k).astype(np.int32))
+        pivot_b = ctx.reshape(pivot, [*batch, 1])
+        is_pivot = ctx.cast(g.op("Equal", [iota, pivot_b], shape=[*batch, m], dtype=np.bool_), np.int32)
+        source = g.op("AddV2", [iota, g.op("AddV2", [
+            g.op("Mul", [is_k, g.op("Sub", [pivot_b, iota], shape=[*batch, m], dtype=np.int32)],
+                 shape=[*batch, m], dtype=np.int32),
+            g.op("Mul", [is_pivot, g.op("Sub", [ctx.scalar(k, np.int32), iota], shape=[m], dtype=np.int32)],
+                 shape=[*batch, m], dtype=np.int32)], shape=[*batch, m], dtype=np.int32)],
+            shape=[*batch, m], dtype=np.int32)
+        # One-hot rows by comparison (TF.js' OneHot wants a depth of 2 or more).
+        swap = ctx.cast(g.op("Equal", [ctx.reshape(source, [*batch, m, 1]), ctx.reshape(iota, [1, m])],
+                             shape=[*batch, m, m], dtype=np.bool_), f)
+        x = _batch_matmul(ctx, swap, x, [*batch, m, n])
+        permutation = _batch_matmul(ctx, swap, permutation, [*batch, m, 1])
+        pivot_row = _row(ctx, x, k)  # [..., 1, n]
+        pivot_value = ctx.strided_slice(pivot_row, [0] * (a.rank - 1) + [k], [0] * (a.rank - 1) + [k + 1],
+                                        shape=[*batch, 1, 1], begin_mask=(1 << (a.rank - 1)) - 1,
+                                        end_mask=(1 << (a.rank - 1)) - 1)
+        factors = g.op("RealDiv", [_column(ctx, x, k), pivot_value], shape=[*batch, m, 1], dtype=f)
+        factors = _where(ctx, np.broadcast_to(rows > k, (m, 1)).copy(), factors, 0.0)
+        trailing = _where(ctx, np.broadcast_to(cols > k, (1, n)).copy(), pivot_row, 0.0)
+        x = g.op("Sub", [x, g.op("Mul", [factors, trailing], shape=[*batch, m, n], dtype=f)], shape=[*batch, m, n],
+                 dtype=f)
+        in_column = np.broadcast_to((rows > k) & (cols == k), (m, n)).copy()
+        x = g.op("SelectV2", [g.const_array(in_column), ctx.broadcast_to(factors, [*batch, m, n]), x],
+                 {"T": attr_type(f)}, shape=[*batch, m, n], dtype=f)
+    concat_attrs = {"N": {"i": str(len(pivots))}, "T": attr_type(np.int32), "Tidx": attr_type(np.int32)}
+    pivots_t = pivots[0] if len(pivots) == 1 else g.op(
+        "ConcatV2", [*pivots, g.const_array(np.int32(len(batch)))], concat_attrs, shape=[*batch, steps], dtype=np.int32)
+    perm = ctx.cast(ctx.reshape(permutation, [*batch, m]), np.int32)
+    return [x, pivots_t, perm]
+
+
+def _column(ctx: LoweringContext, x: Sym, k: int) -> Sym:
+    """x[..., :, k:k+1] (rank kept)."""
+    rank = x.rank
+    begin = [0] * rank
+    end = [0] * rank
+    begin[-1], end[-1] = k, k + 1
+    mask = (1 << (rank - 1)) - 1
+    return ctx.strided_slice(x, begin, end, shape=[*x.shape[:-1], 1], begin_mask=mask, end_mask=mask)
