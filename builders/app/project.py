@@ -89,8 +89,16 @@ def _import(path: Path, name: str, project: Path) -> types.ModuleType:
     return module
 
 
+# Folders of the site that a demo's page folder must not replace.
+RESERVED = ("assets", "data", "docs", "benchmark")
+
+
 def load_demo(config: Config, ctx: BuildContext, name: str, project: Path) -> Demo:
     """Import the user's module, call its `demo(ctx)` and check the `Demo` it returns (all problems at once)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name) or name in RESERVED:
+        why = "is a folder of the site already" if name in RESERVED else "has characters a URL folder should not have"
+        raise DemoError([Problem(None, "site.toml", f"the name is the page's URL folder and {why}; use letters, "
+                                 f"digits, - and _ (not {', '.join(RESERVED)})")], name, project)
     if not config.module:
         raise DemoError([Problem(None, "site.toml", 'module is empty; give your Python file, e.g. module = "demo.py"')],
                         name, project)

@@ -3,6 +3,8 @@ component, with what was expected; every mistake of a demo at once; never a trac
 
 from __future__ import annotations
 
+import pytest
+
 from tests.app.helpers import errors, load
 
 PREDICT = '''
@@ -159,3 +161,14 @@ def test_module_problems(tmp_path):
         "demo.py:1: demos.iris, module demo.py: has no function demo(ctx); define it to return an app.Demo(...)"]
     assert errors(tmp_path, "def demo(ctx):\n    return 3\n") == [
         "demo.py:3: demos.iris, demo(ctx): returned int; return an app.Demo(...)"]
+
+
+def test_a_demo_name_must_make_a_url_folder(tmp_path):
+    from builders.app import DemoError
+
+    for name, why in (("docs", "is a folder of the site already"),
+                      ("my demo", "has characters a URL folder should not have")):
+        with pytest.raises(DemoError) as info:
+            load(tmp_path, "def demo(ctx):\n    pass\n", name=name)
+        assert str(info.value) == (f"demos.{name}, site.toml: the name is the page's URL folder and {why}; use "
+                                   "letters, digits, - and _ (not assets, data, docs, benchmark)")
