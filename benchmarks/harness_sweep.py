@@ -11,8 +11,8 @@ that pass the filter:
 - JAX runs it on CPU: the harness's own `jax_unimplemented` limitations for "cpu" leave it out,
   so do `jax.eval_shape` failing and the jitted function failing on the harness's arguments;
 - `--dtypes tfjs` (default): the harness dtype, every argument and every output are float32,
-  int32 or bool, the dtypes TF.js computes in. This reproduces the issue's 449-case sample
-  exactly. `--dtypes all` keeps every dtype (float16, bfloat16, the 8/16-bit and unsigned
+  int32 or bool, the dtypes TF.js computes in. With 6 per group this gives
+  449 cases. `--dtypes all` keeps every dtype (float16, bfloat16, the 8/16-bit and unsigned
   integers, int64 index arrays, complex64, PRNG keys): conversions our converter refuses with a
   clear error count as "unsupported", anything else is judged like the rest.
   What the filter leaves out is counted and printed per reason, never dropped silently.
@@ -662,7 +662,9 @@ class OnnxWorker:
         self.buffer = b""
         hello = self._reply(300)
         if hello is None or "hello" not in hello:
-            self.error = (hello or {}).get("error", "the worker did not start")
+            self.log.flush()
+            last = one_line("\n".join((self.root / "worker.log").read_text(errors="replace").splitlines()[-1:]))
+            self.error = (hello or {}).get("error", f"it exited without answering ({last or 'no output'})")
             self.stop()
             return
         self.versions = hello["hello"]
@@ -847,8 +849,8 @@ def markdown_page(selected, left_out, runtimes, meta: dict) -> str:
         f"{meta['env'].get('onnxruntime', '-')}.\n",
         "## How cases are chosen and judged\n",
         f"Per group, the first {meta['per_group'] or 'all'} harnesses in the module's order that JAX runs on CPU"
-        + (" and whose dtype, arguments and outputs are all float32, int32 or bool (TF.js's dtypes; this is the "
-           "issue's 449-case sample when every group is run with 6 per group)" if meta["dtypes"] == "tfjs"
+        + (" and whose dtype, arguments and outputs are all float32, int32 or bool (TF.js's dtypes; with 6 per "
+           "group this gives 449 cases)" if meta["dtypes"] == "tfjs"
            else " (every dtype: what our converter refuses with a clear error counts as unsupported)")
         + ". Arguments from `harness.dyn_args_maker(RandomState(0))`, reference `jax.jit(harness.dyn_fun)`.\n",
         "- **match**: same number of outputs, JAX's dtype (as the runtime holds it) and shape, NaN and ±Inf in the "
@@ -917,7 +919,7 @@ def sweep(selected: dict[str, list[Case]], root: Path, backends: Sequence[str], 
                     except Exception as exc:
                         case.verdicts["onnx"] = Verdict("crash", f"reading the reply failed: {type(exc).__name__}: "
                                                                  f"{one_line(exc)}")
-            runtimes = list(backends) + (["onnx"] if onnx is not None else [])
+            runtimes = list(backends) + (["onnx"] if onnx is not None and onnx.error is None else [])
             cells = ", ".join(f"{r} {_cell(tally(cases, r), True)}" for r in runtimes)
             log(f"[{number}/{len(groups)}] {group}: {len(cases)} cases: {cells} ({time.perf_counter() - t0:.1f} s)")
     finally:
@@ -931,7 +933,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--uncapped", action="store_true", help="every case of every group that passes the filter")
     parser.add_argument("--groups", default="", help="comma-separated group names (default: all 132)")
     parser.add_argument("--dtypes", choices=("tfjs", "all"), default="tfjs",
-                        help="tfjs: float32/int32/bool only (the issue's sample); all: every dtype")
+                        help="tfjs: float32/int32/bool only (the default sample); all: every dtype")
     parser.add_argument("--backends", default="cpu,wasm", help="TF.js backends for ours (default cpu,wasm)")
     parser.add_argument("--no-onnx", action="store_true", help="skip jax2onnx + onnxruntime")
     parser.add_argument("--case-timeout", type=float, default=60, help="seconds per conversion or run (default 60)")
@@ -1005,7 +1007,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(onnx_note)
         sweep(selected, root, backends, onnx, args.case_timeout, log)
         if onnx is not None and onnx.error:
-            onnx_note = f"jax2onnx: the worker did not start ({onnx.error}); {INSTALL_HINT}"
+            onnx_note = f"jax2onnx: not measured, its worker process failed: {onnx.error}; {INSTALL_HINT}"
             log(onnx_note)
             onnx = None
         versions = onnx.versions if onnx is not None else {}
