@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/lit_text_tower.py [--backends wasm,webgl] [--runs 20] [--quantization none,float16]
 
-The issue's target: on WASM in headless Chromium (2 cores), faster than the same tower exported
+The target: on WASM in headless Chromium (2 cores), faster than the same tower exported
 with jax2onnx and run by ONNX Runtime Web (94 ms median, model load 4.2 s), and loading in under
 1 s. The tower is big_vision's text transformer as the LiT demo uses it (builders/demos/lit/models.py)
 at LiT-Ti size: vocabulary 16000, width 192, 12 blocks, 3 heads, MLP 768, 16 tokens, randomly
@@ -12,7 +12,7 @@ checked against JAX in TF.js, then published into a one-page site (the benchmark
 
 When jax2onnx and onnxruntime-web are installed, the same tower (same weights) is also exported
 with jax2onnx and timed in the same Chromium with ONNX Runtime Web on WASM, one thread
-(benchmarks/ort_page/), the issue's reference. jax2onnx pulls many packages, so it lives apart
+(benchmarks/ort_page/), the reference. jax2onnx pulls many packages, so it lives apart
 from the project's venv: `.venv/bin/pip install --target .cache/bench-tools jax2onnx==0.17.1`
 (the project's own jax stays first on sys.path); onnxruntime-web is a devDependency.
 """
@@ -222,16 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     print(bench.format_table(report["results"]))
     rows = pooled([r for r in report["results"] if r.get("runtime") == "chromium" and "error" not in r])
     ort = rows.get("onnx/lit-ti-float32")
-    print(f"\ntargets (issue 8), this run ({max(1, args.rounds)} round(s), runs pooled, load = median of rounds):")
+    print(f"\ntargets checked by this run ({max(1, args.rounds)} round(s), runs pooled, load = median of rounds):")
     for model, r in sorted(rows.items()):
         if model.startswith("lit/") and r["backend"] == "wasm":
             versus = (f"ONNX Runtime Web {ort['medianMs']:.1f} ms in this run" if ort else
-                      "ONNX Runtime Web not measured; the issue's figure is 94 ms")
+                      "ONNX Runtime Web not measured; the reference measurement is 94 ms")
             faster = "faster" if ort and r["medianMs"] < ort["medianMs"] else ("slower" if ort else "?")
             print(f"- {model} on WASM: median {r['medianMs']:.1f} ms vs {versus}: {faster}; "
                   f"load {r['loadMs']:.0f} ms (target < 1000 ms): {'met' if r['loadMs'] < 1000 else 'NOT met'}")
     if ort:
-        print(f"- ONNX Runtime Web: load {ort['loadMs']:.0f} ms (the issue measured 4.2 s)")
+        print(f"- ONNX Runtime Web: load {ort['loadMs']:.0f} ms (the reference measurement is 4.2 s)")
     return 0
 
 

@@ -290,7 +290,7 @@ def format_loads(loads: list[dict]) -> str:
 
 
 def target_lines(report: dict) -> list[str]:
-    """The issue's targets that this run can check: MNIST on WASM in Chromium, pages ready in 2 s."""
+    """The performance targets this run can check: MNIST on WASM in Chromium, pages ready in 2 s."""
     lines = []
     for r in report["results"]:
         if r.get("runtime") == "chromium" and r.get("backend") == "wasm" and r["model"].startswith("mnist/") \
@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_loads(report["pages"]))
     targets = target_lines(report)
     if targets:
-        print("\ntargets (issue 8), this run:")
+        print("\ntargets checked by this run:")
         print("\n".join(f"- {line}" for line in targets))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")

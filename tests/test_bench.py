@@ -138,7 +138,7 @@ def test_cli_measures_every_model_in_chromium_and_node(built_site, chromium, tmp
             assert row["wasmMatMul"] in ("site, relaxed SIMD", "site, SIMD"), row["wasmMatMul"]
     for spec in specs:
         assert f"| chromium | wasm, 1 thread | {spec['id']} |" in proc.stdout
-    assert "targets (issue 8), this run:" in proc.stdout
+    assert "targets checked by this run:" in proc.stdout
     assert "WASM matrix products: chromium: site, relaxed SIMD; node" in proc.stdout
     if any(s["id"].startswith("mnist/") for s in specs):
         assert "- MNIST on WASM in Chromium: median " in proc.stdout
