@@ -61,7 +61,7 @@ def build_embedded(out: Path, verify_batch_sizes: list[int]) -> dict:
     failed = [r.summary() for r in reports if not r.ok]
     if failed:
         raise BuildError("the converted toxicity model disagrees with JAX in TF.js:\n" + "\n".join(failed))
-    if jax_error > 1e-5:
+    if not jax_error <= 1e-5:  # also catches NaN, which compares false both ways
         raise BuildError(f"the JAX port of {profanity.PACKAGE} differs from predict_proba by "
                          f"{jax_error:.3g} (> 1e-5); the package's model format may have changed")
     model_bytes = sum(f.stat().st_size for f in (out / MODEL_DIR).iterdir())
