@@ -22,10 +22,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
 
+from ...progress import Progress
 from . import world
 from .models import CNNConfig, ImageConfig, TextConfig, TextTransformer, image_embed_fn, image_tower, text_embed_fn
+
+# Off a terminal, each training loop logs this many lines (a group of steps each): these loops have
+# no epochs, and a single line at the end would leave a CI log silent for minutes.
+PROGRESS_LINES = 5
 
 
 @dataclass
@@ -44,11 +48,14 @@ def make_world(n: int, *, image_size: int, captions_per_image: int, seed: int,
     rng = np.random.default_rng(seed)
     images = np.zeros((n, image_size, image_size, 3), np.uint8)
     captions, scenes = [], []
-    for i in tqdm(range(n), desc=f"render world ({n})", disable=not show_progress, leave=False):
+    bar = Progress(n, f"render world ({n})", enabled=show_progress, unit="scene")
+    for i in range(n):
         scene = world.sample_scene(rng, held_out=held_out)
         images[i] = np.asarray(world.render(scene, image_size))
         captions.append([world.caption(scene, rng) for _ in range(captions_per_image)])
         scenes.append(scene)
+        bar.update(1)
+    bar.close()
     labels = {k: np.array([s.labels()[k] for s in scenes], np.int32) for k in world.ATTRIBUTE_CLASSES}
     return WorldData(images, captions, labels, scenes)
 
@@ -102,12 +109,15 @@ def pretrain_image_tower(data: WorldData, config: CNNConfig | ImageConfig, *, st
 
     rng = np.random.default_rng(seed)
     losses = []
-    for _ in tqdm(range(steps), desc="pretrain image tower", disable=not show_progress, leave=False):
+    bar = Progress(steps, "pretrain image tower", enabled=show_progress, lines=PROGRESS_LINES)
+    for _ in range(steps):
         idx = rng.integers(0, len(data.images), batch_size)
         x = to_model_input(data.images[idx])
         y = {k: v[idx] for k, v in data.labels.items()}
         params, opt_state, loss = step(params, opt_state, x, y)
         losses.append(float(loss))
+        bar.update(1, loss=f"{losses[-1]:.4f}")
+    bar.close()
     params = jax.device_get(params)
     return params["img"], params["heads"], losses
 
@@ -164,12 +174,14 @@ def train_text_tower(tokens: np.ndarray, zimg: np.ndarray, config: TextConfig, *
     n, k, _ = tokens.shape
     batch_size = min(batch_size, n)
     losses = []
-    bar = tqdm(range(steps), desc=f"train text tower '{name}'", disable=not show_progress, leave=False)
-    for _ in bar:
+    bar = Progress(steps, f"train text tower '{name}'", enabled=show_progress, lines=PROGRESS_LINES)
+    for _ in range(steps):
         idx = rng.choice(n, batch_size, replace=False)
         tok = tokens[idx, rng.integers(0, k, batch_size)]
         params, opt_state, loss = step(params, opt_state, tok, zimg[idx])
         losses.append(float(loss))
+        bar.update(1, loss=f"{losses[-1]:.4f}")
+    bar.close()
     params = jax.device_get(params)
     return params["txt"], float(params["t"]), losses
 

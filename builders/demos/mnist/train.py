@@ -1,4 +1,4 @@
-"""Training: seeded, jitted, with on-device augmentation and a tqdm bar per epoch.
+"""Training: seeded, jitted, with on-device augmentation and a progress bar per epoch (one line in a log).
 
 `train_and_evaluate(config, workdir)` follows the Flax MNIST example's entry point; it
 writes `params.msgpack` and `metrics.json` into `workdir` and returns a `TrainResult`.
@@ -21,8 +21,8 @@ import optax
 from flax import serialization
 from flax.training import train_state
 from jax.scipy.ndimage import map_coordinates
-from tqdm.auto import tqdm
 
+from ...progress import Progress
 from .config import Config
 from .data import IMAGE_SIZE, Dataset, load_dataset
 from .model import CNN
@@ -169,7 +169,7 @@ def train(config: Config, dataset: Dataset, progress: bool = True) -> TrainResul
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n_train)
         steps = min(steps_per_epoch, total_steps - step)
-        bar = tqdm(total=steps, desc=f"mnist epoch {epoch}/{epochs}", unit="step", leave=True, disable=not progress)
+        bar = Progress(steps, f"mnist epoch {epoch}/{epochs}", enabled=progress, leave=True)
         loss_sum = acc_sum = 0.0
         for i in range(steps):
             idx = order[i * batch_size:(i + 1) * batch_size]
@@ -178,8 +178,7 @@ def train(config: Config, dataset: Dataset, progress: bool = True) -> TrainResul
             step += 1
             loss_sum += float(loss)
             acc_sum += float(acc)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss_sum / (i + 1):.4f}", acc=f"{acc_sum / (i + 1):.4f}", refresh=False)
+            bar.update(1, loss=f"{loss_sum / (i + 1):.4f}", acc=f"{acc_sum / (i + 1):.4f}")
         bar.close()
         history.append({"epoch": epoch, "steps": steps, "train_loss": loss_sum / max(1, steps),
                         "train_accuracy": acc_sum / max(1, steps)})
