@@ -199,6 +199,10 @@ def cases():
         jnp.maximum(c, d), jnp.minimum(c, d), lax.rev(c, (0, 1)),
         c[0].at[jnp.array([1, 3, 8])].set(jnp.array([True, False, True]))), bools, ~bools))
     out.append(exact("cast_int32_to_float32", lambda a: a.astype(jnp.float32), ints))
+    flags = bools[0]
+    out.append(exact("bool_scatter_max_min_bitcast", lambda c, u: (
+        c.at[jnp.array([1, 3, 3])].max(u), c.at[jnp.array([1, 3, 3])].min(u),
+        lax.bitcast_convert_type(c, jnp.bool_)), flags, np.array([True, False, True])))
     g = rng(20)
     specials = [0, -0.0, 1, -1, 2, 0.5, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1.1754944e-38, 3.4028235e38, 1.0, 4.0]
     towards = [1, -1, 0, 5, 1, 0, 0, 0, 1, 0, 0, 0, np.inf, 1.0, -4.0]

@@ -148,6 +148,15 @@ def lower_identity(ctx: LoweringContext, eqn, *xs: Sym):
     return list(xs)
 
 
+@register("bitcast_convert_type")
+def lower_bitcast(ctx: LoweringContext, eqn, x: Sym):
+    """Only to the same dtype (the identity): TF.js has no bit casts between types."""
+    if np.dtype(eqn.params["new_dtype"]) != np.dtype(eqn.invars[0].aval.dtype):
+        raise NotImplementedError(f"bit casts from {eqn.invars[0].aval.dtype} to {np.dtype(eqn.params['new_dtype'])} "
+                                  "(TF.js cannot reinterpret bits)")
+    return [x]
+
+
 @register("add_any")  # the sum of two tangents in a transposed (gradient) jaxpr
 def lower_add_any(ctx: LoweringContext, eqn, a: Sym, b: Sym):
     aval = out_aval(eqn)

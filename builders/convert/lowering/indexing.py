@@ -516,8 +516,6 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
         raise NotImplementedError("scatter with batching dims or windows along the indexed axes")
     if p.get("update_jaxpr") is not None and eqn.primitive.name == "scatter":
         raise NotImplementedError("scatter with a custom combiner")
-    if eqn.primitive.name in COMBINED_SCATTERS and operand.dtype == np.bool_:
-        raise NotImplementedError("max/min/mul scatter of booleans")
     aval = out_aval(eqn)
     g = ctx.graph
     rest = [d for d in range(operand.rank) if d not in index_map]
@@ -562,7 +560,9 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
                     shape=xt.shape, dtype=values.dtype, typed=False)
 
     if eqn.primitive.name in COMBINED_SCATTERS:
-        out = _combined_scatter(ctx, COMBINED_SCATTERS[eqn.primitive.name], xt, clamped, ut, valid, k)
+        # Booleans as 0/1 int32: max is or, min is and, mul is and.
+        out = ctx.cast(_combined_scatter(ctx, COMBINED_SCATTERS[eqn.primitive.name], ctx.cast(xt, value_dtype),
+                                         clamped, ut, valid, k), xt.dtype)
     elif eqn.primitive.name in ("scatter-add", "scatter_add"):
         base = ctx.cast(xt, value_dtype)
         out = ctx.cast(g.op("AddV2", [base, scatter_nd(masked)], shape=xt.shape, dtype=value_dtype), xt.dtype)

@@ -263,8 +263,8 @@ def _window_params(p, operand: Sym, others: Sequence[Sym], what: str):
     select = getattr(p["select_prim"], "name", str(p["select_prim"]))
     if select not in ("ge", "le", "gt", "lt"):
         raise NotImplementedError(f"{what} selecting with '{select}'")
-    if operand.dtype == np.bool_ or not all(is_static_dim(d) for x in (operand, *others) for d in x.shape):
-        raise NotImplementedError(f"{what} of booleans or with symbolic sizes")
+    if not all(is_static_dim(d) for x in (operand, *others) for d in x.shape):
+        raise NotImplementedError(f"{what} with symbolic sizes")
     if any(int(d) != 1 for d in (*p.get("base_dilation", ()), *p.get("window_dilation", ()))):
         raise NotImplementedError(f"{what} with dilated windows")
     window = [int(w) for w in p["window_dimensions"]]
@@ -316,6 +316,8 @@ def lower_select_and_gather_add(ctx: LoweringContext, eqn, tangents: Sym, operan
     aval = out_aval(eqn)
     out = [int(d) for d in aval.shape]
     g = ctx.graph
+    if operand.dtype == np.bool_:
+        operand = ctx.cast(operand, np.int32)
     winner = _winner(ctx, operand, select, pads, offsets, strides, out)
     result = ctx.broadcast_to(ctx.scalar(0, tangents.dtype), out)
     for k, part in enumerate(_patches(ctx, tangents, pads, 0, offsets, strides, out)):
@@ -332,8 +334,17 @@ def lower_select_and_scatter_add(ctx: LoweringContext, eqn, source: Sym, operand
     positions' strided slices; each position's share is put back by dilation and padding."""
     p = eqn.params
     select, strides, pads, offsets = _window_params(p, operand, [source], "select_and_scatter_add")
+    if source.dtype == np.bool_:  # a sum of booleans is their or: computed as 0/1 int32
+        aval = out_aval(eqn)
+        out = _select_and_scatter(ctx, ctx.cast(source, np.int32), ctx.cast(operand, np.int32), select, strides, pads,
+                                  offsets, aval.shape)
+        return [ctx.cast(out, np.bool_)]
+    return [_select_and_scatter(ctx, source, operand, select, strides, pads, offsets, out_aval(eqn).shape)]
+
+
+def _select_and_scatter(ctx: LoweringContext, source: Sym, operand: Sym, select, strides, pads, offsets,
+                        out_shape) -> Sym:
     g = ctx.graph
-    aval = out_aval(eqn)
     out = [int(d) for d in source.shape]
     winner = _winner(ctx, operand, select, pads, offsets, strides, out)
     zero = ctx.broadcast_to(ctx.scalar(0, source.dtype), out)
@@ -348,5 +359,5 @@ def lower_select_and_scatter_add(ctx: LoweringContext, eqn, source: Sym, operand
         placed = pad_static(ctx, share, [(o, n - o - int(d)) for o, n, d in zip(offset, padded_shape, share.shape)])
         total = placed if total is None else g.op("AddV2", [total, placed], shape=padded_shape, dtype=source.dtype)
     cropped = ctx.strided_slice(total, [lo for lo, _ in pads], [n - hi for n, (_, hi) in zip(padded_shape, pads)],
-                                shape=aval.shape)
-    return [Sym(cropped.ref, tuple(aval.shape), cropped.dtype)]
+                                shape=out_shape)
+    return Sym(cropped.ref, tuple(out_shape), cropped.dtype)
