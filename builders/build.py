@@ -35,6 +35,7 @@ from .errors import BuildError, ConfigError, StepError, StepErrors
 from .not_found import render_not_found
 from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .render import Renderer
+from .serve_command import serve_command
 from .service_worker import REGISTER_ENTRY, write_service_worker
 from .summary import StepRecord, format_summary
 from .tfjs_kernels import model_kernels
@@ -309,9 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     print(format_weights(result.weights))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    # `make serve` rebuilds the plain site first, so it is offered only after that build.
+    plain = only is None and args.profile == "default" and Path(args.config) == Path("site.toml")
     print(f"\nbuilt {result.out} in {time.perf_counter() - start:.1f}s "
           f"({len(result.pages)} demo page{'s' * (len(result.pages) != 1)}); "
-          f"serve it with: python -m builders.serve")
+          f"serve it with: {serve_command(result.out, default_build=plain)}")
     return 0
 
 
