@@ -90,6 +90,8 @@ def convert_and_verify(demo: Demo, out: Path) -> dict[str, Any]:
     spec["modelInputs"] = [{"name": s.name, "shape": [-1 if d is None else d for d in shape], "dtype": dtype}
                            for s, (shape, dtype) in zip(result.inputs, signatures)]
     spec["modelOutputs"] = result.output_names
+    if result.backends:
+        spec["backends"] = result.backends  # the page starts only these (exact integer arithmetic)
     spec["verified"] = {"runs": len(reports), "maxAbsError": max(r.max_abs_error for r in reports),
                         "nodes": result.node_count,
                         "bytes": sum(f.stat().st_size for f in model_dir.iterdir())}

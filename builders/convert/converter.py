@@ -23,6 +23,8 @@ from .signatures import InputSpec, normalize_inputs
 from .writer import DEFAULT_SHARD_SIZE, QuantizationSpec, write_model
 
 CONVERTER_NAME = "jax-web-demos converter 0.1"
+# Backends with true int32 arithmetic, in the order pages try them.
+EXACT_INT32_BACKENDS = ("wasm", "cpu")
 KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata", "fuse")
 
 
@@ -41,6 +43,8 @@ class ConversionResult:
     warnings: list[str] = field(default_factory=list)
     # node name -> (jaxpr equation path, output index, primitive, source line), for diagnostics
     node_origins: dict[str, tuple] = field(default_factory=dict)
+    # The TF.js backends the model is exact on, when not all (also in model.json's metadata).
+    backends: list[str] | None = None
 
 
 def param_path_name(path: tuple) -> str:
@@ -167,13 +171,19 @@ def convert_jax(
         output_pairs.append((name, out_sym))
     optimize(graph, [name for name, _ in output_pairs], fuse=bool(options.get("fuse", True)))
 
+    metadata = dict(options.get("metadata") or {})
+    if ctx.needs_exact_int32:
+        metadata["backends"] = list(EXACT_INT32_BACKENDS)
+        notes.append("the model needs exact 32-bit integer arithmetic (bitwise operations), which TF.js's WebGL "
+                     f"and WebGPU backends do not have: model.json lists the backends it runs on, "
+                     f"{', '.join(EXACT_INT32_BACKENDS)} (pages use only those)")
     for note in notes:
         warnings.warn(note, stacklevel=2)
     model = write_model(
         graph, placeholders, output_pairs, model_dir,
         quantization=quantization,
         weight_shard_size_bytes=int(options.get("weight_shard_size_bytes", DEFAULT_SHARD_SIZE)),
-        metadata=options.get("metadata"),
+        metadata=metadata or None,
         generated_by=f"jax {jax.__version__}",
         converted_by=CONVERTER_NAME,
     )
@@ -185,5 +195,6 @@ def convert_jax(
         model_dir=Path(model_dir), inputs=specs, output_names=[n for n, _ in output_pairs],
         node_count=len(model["modelTopology"]["node"]), op_counts=dict(sorted(op_counts.items())),
         weight_bytes=weight_bytes, unquantized_weight_bytes=unquantized, warnings=notes,
+        backends=list(EXACT_INT32_BACKENDS) if ctx.needs_exact_int32 else None,
         node_origins={ref: origin for ref, origin in interpreter.origins.items() if ref.split(":")[0] in graph.nodes},
     )

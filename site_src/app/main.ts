@@ -5,7 +5,7 @@
  * it needs is in the page config, written by builders/app/publish.py.
  */
 import * as tf from '@tensorflow/tfjs';
-import {BACKEND_LABELS, initBackend} from '../common/backend';
+import {BACKEND_LABELS, DEFAULT_BACKENDS, initBackend} from '../common/backend';
 import {PageConfig, dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
 import {showError, showProgress} from '../common/progress';
@@ -34,6 +34,8 @@ interface AppSpec {
   examples: Example[];
   modelInputs: ModelInputSpec[];
   modelOutputs: string[];
+  /** Set when the model is exact only on these backends (it needs true int32 arithmetic). */
+  backends?: string[];
 }
 
 /** TF.js and JAX agree to this on the examples at build time; the page says when it sees more. */
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
 
   try {
     status.textContent = 'Starting TensorFlow.js…';
-    backend = await initBackend(config.root);
+    backend = await initBackend(config.root, spec.backends ?? DEFAULT_BACKENDS);
     status.textContent = 'Loading the model…';
     model = await loadModel(dataUrl(config, spec.model),
       (f) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f));

@@ -91,7 +91,8 @@ export async function startBackend(root: string,
   const requested = new URLSearchParams(location.search).get('backend');
   const software = !requested && preferred.includes('webgl') ? softwareWebGLRenderer() : null;
   if (software) console.info(`WebGL is software-rendered here (${software}): trying WASM first`);
-  return startFirst(backendOrder(preferred, requested, software !== null), setBackendOrThrow);
+  const restricted = DEFAULT_BACKENDS.some((b) => !preferred.includes(b));
+  return startFirst(backendOrder(preferred, requested, software !== null, restricted), setBackendOrThrow);
 }
 
 /** `startBackend`, for pages that only need the name of the backend that started. */

@@ -2,10 +2,16 @@
 
 /**
  * The order to try backends in: `?backend=wasm` in the page URL first, then `preferred`, except
- * that software-rendered WebGL goes after WASM (unless the URL asks for it).
+ * that software-rendered WebGL goes after WASM (unless the URL asks for it). A requested backend
+ * outside `preferred` is ignored (with a warning) when `preferred` is a model's own list: such a
+ * model gives wrong numbers elsewhere.
  */
 export function backendOrder(preferred: readonly string[], requested: string | null,
-    softwareWebGL: boolean): string[] {
+    softwareWebGL: boolean, restricted = false, warn: (line: string) => void = console.warn): string[] {
+  if (requested && restricted && !preferred.includes(requested)) {
+    warn(`?backend=${requested} ignored: this model is exact only on ${preferred.join(', ')}`);
+    requested = null;
+  }
   let order = [...preferred];
   if (softwareWebGL && order.includes('wasm') && order.indexOf('webgl') < order.indexOf('wasm')) {
     order = order.filter((b) => b !== 'webgl');

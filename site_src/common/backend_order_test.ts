@@ -14,6 +14,13 @@ test('the URL\'s ?backend= always comes first', () => {
   assert.deepEqual(backendOrder(DEFAULT_BACKENDS, 'cpu', false), ['cpu', 'webgl', 'wasm']);
 });
 
+test('a model exact only on some backends never starts another, even when the URL asks', () => {
+  const warnings: string[] = [];
+  assert.deepEqual(backendOrder(['wasm', 'cpu'], 'webgl', false, true, (w) => warnings.push(w)), ['wasm', 'cpu']);
+  assert.deepEqual(warnings, ['?backend=webgl ignored: this model is exact only on wasm, cpu']);
+  assert.deepEqual(backendOrder(['wasm', 'cpu'], 'cpu', false, true), ['cpu', 'wasm']);
+});
+
 test('orders without WASM, or with WASM already first, are kept', () => {
   assert.deepEqual(backendOrder(['webgl', 'cpu'], null, true), ['webgl', 'cpu']);
   assert.deepEqual(backendOrder(['wasm', 'webgl'], null, true), ['wasm', 'webgl']);

@@ -142,3 +142,18 @@ def test_unstorable_result_is_a_clear_error(tmp_path):
     assert str(info.value).endswith(
         "ctx.cache.run(): cannot store the result of <lambda>() in the cache: the result['model'] is of type object; "
         "return arrays, numbers, strings, and dicts, lists or tuples of them")
+
+
+def test_a_bitwise_model_runs_only_on_backends_with_exact_int32(tmp_path):
+    """The page spec lists the backends the converter recorded (WebGL holds int32 in float32)."""
+    from builders.app.publish import publish
+    from builders.cache import Cache
+    from tests.app.helpers import load
+
+    demo = load(tmp_path, '''
+        def demo(ctx):
+            return app.Demo(title="Bits", description="", fn=lambda p, x: (x.astype(jnp.int32) ^ 5) * 1.0, params={},
+                            inputs=[app.Number("x", value=3)], outputs=app.JSON("x xor 5"))
+        ''')
+    spec, _ = publish(demo, "bits", Cache(tmp_path / "cache"))
+    assert spec["backends"] == ["wasm", "cpu"]

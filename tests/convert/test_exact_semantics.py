@@ -255,3 +255,13 @@ def test_reduce_precision_reference_is_not_identity():
     for e, m in [(8, 7), (5, 10)]:
         rounded = np.asarray(lax.reduce_precision(rp, exponent_bits=e, mantissa_bits=m))
         assert not np.array_equal(rounded, rp, equal_nan=True)
+
+
+def test_bitwise_models_record_the_backends_they_are_exact_on(outcomes):
+    """WebGL/WebGPU hold int32 in float32: a model with bitwise ops lists CPU and WASM only."""
+    result = outcomes["bitwise_int32"].result
+    assert result.backends == ["wasm", "cpu"]
+    metadata = json.loads((result.model_dir / "model.json").read_text())["userDefinedMetadata"]
+    assert metadata["backends"] == ["wasm", "cpu"]
+    assert any("exact 32-bit integer arithmetic" in w for w in result.warnings)
+    assert outcomes["argmax_nan"].result.backends is None

@@ -34,6 +34,7 @@ def _is_negative(ctx: LoweringContext, x: Sym) -> Sym:
 
 def to_bits(ctx: LoweringContext, x: Sym, width: int, signed: bool) -> list[Sym]:
     """The `width` bits of `x`'s two's-complement pattern, least significant first (0/1 int32)."""
+    ctx.needs_exact_int32 = True
     shape = x.shape
     top = []
     if width == 32:
@@ -94,6 +95,7 @@ def lower_logical(ctx: LoweringContext, eqn, *args: Sym):
         return [g.op(op, list(args), shape=aval.shape, dtype=np.bool_, typed=(op == "NotEqual"))]
     width, signed = _width(aval.dtype)
     if name == "not":  # ~x = -1 - x, or (2^n - 1) - x for an unsigned type narrower than int32
+        ctx.needs_exact_int32 = True
         ones = (1 << width) - 1 if not signed and width < 32 else -1
         return [_op(ctx, "Sub", ctx.scalar(ones, np.int32), args[0], aval.shape)]
     a, b = (to_bits(ctx, _full(ctx, x, aval.shape), width, signed) for x in args)

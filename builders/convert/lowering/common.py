@@ -19,6 +19,9 @@ class LoweringContext:
     # ref of a BroadcastTo output -> the tensor before broadcasting, so elementwise ops
     # can rely on TF's implicit broadcasting and skip materialising the big tensor.
     broadcast_sources: dict[str, Sym] = field(default_factory=dict)
+    # Set by lowerings whose results are exact only with true 32-bit integer arithmetic
+    # (bitwise ops): TF.js' WebGL and WebGPU backends hold int32 in float32.
+    needs_exact_int32: bool = False
 
     # ---- shape ops ---------------------------------------------------------------------------
     def reshape(self, x: Sym, shape: Sequence[Any], name: str = "Reshape") -> Sym:
