@@ -140,5 +140,5 @@ def write_model(
     }
     if metadata:
         model["userDefinedMetadata"] = metadata
-    _atomic_write(model_dir / "model.json", json.dumps(model, indent=None, sort_keys=True).encode())
+    _atomic_write(model_dir / "model.json", json.dumps(model, separators=(",", ":"), sort_keys=True).encode())
     return model
