@@ -298,9 +298,9 @@ def test_index_and_docs_make_no_third_party_requests(jax_site, browser_page):
         for path in ("index.html", "docs/index.html", "docs/converter.html"):
             page.goto(url + path)
             page.wait_for_load_state("networkidle")
-        page.click("text=Search")  # the docs search loads its index and worker from the site
-        page.locator("#mkdocs-search-query").press_sequentially("polymorphic")  # search runs on keyup
-        page.locator("#mkdocs-search-results article").first.wait_for()
+        # The docs search loads its index and worker from the site, and searches as you type.
+        page.locator("input.md-search__input").press_sequentially("polymorphic")
+        page.locator(".md-search-result__item").first.wait_for()
         assert foreign_requests(page.requests, url) == []
         assert page.console_errors == []
     finally:

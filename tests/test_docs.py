@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,11 +20,16 @@ from builders.cache import Cache
 from builders.config import SiteSettings, schema_rows
 from builders.convert import supported_primitives
 from builders.demos import demo_registry
-from builders.docs import build_docs, prepare_docs
+from builders.docs import build_docs, generated_pages, nav_with_demo_pages
 from builders.errors import ToolError
 from tests.conftest import foreign_requests
 
 EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "sine"
+
+
+def page_text(path: Path) -> str:
+    """A built page's text without tags (code blocks are split into highlighting spans)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
 
 
 def test_mkdocs_strict_build_has_every_page_and_generated_reference(tmp_path):
@@ -44,18 +52,25 @@ def test_mkdocs_strict_build_has_every_page_and_generated_reference(tmp_path):
     for name in demo_registry():
         assert f"[demos.{name}]" in reference
 
-    example = (tmp_path / "docs" / "custom-page.html").read_text()
+    example = page_text(tmp_path / "docs" / "custom-page.html")
     assert "class MLP(nn.Module)" in example and "convert_jax(apply, params" in example  # included verbatim
-    assert "<!-- include:" not in example
+    assert "<!-- include:" not in (tmp_path / "docs" / "custom-page.html").read_text()
 
     again = build_docs(PROJECT_ROOT, tmp_path / "docs2", Cache(tmp_path / "cache"), demo_registry())
     assert again == "cached"
 
 
-def test_strict_build_fails_on_a_broken_link(tmp_path):
+def project_copy(tmp_path: Path) -> Path:
+    """docs/ and mkdocs.yml copied, builders/ linked: enough for mkdocs and its hooks module."""
     root = tmp_path / "project"
     shutil.copytree(PROJECT_ROOT / "docs", root / "docs")
     shutil.copy(PROJECT_ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "builders").symlink_to(PROJECT_ROOT / "builders")
+    return root
+
+
+def test_strict_build_fails_on_a_broken_link(tmp_path):
+    root = project_copy(tmp_path)
     page = root / "docs" / "index.md"
     page.write_text(page.read_text() + "\nSee [the missing page](missing.md).\n")
     with pytest.raises(ToolError) as info:
@@ -63,13 +78,109 @@ def test_strict_build_fails_on_a_broken_link(tmp_path):
     assert "missing.md" in str(info.value) and "--strict" in str(info.value)
 
 
-def test_other_engineers_demo_pages_are_added_to_the_nav(tmp_path):
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "docs", root / "docs")
-    shutil.copy(PROJECT_ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    (root / "docs" / "zzz-demo.md").write_text("# A demo page\n")
-    config = yaml.safe_load(prepare_docs(root, tmp_path / "work", demo_registry()).read_text())
-    assert "zzz-demo.md" in config["nav"][-1]["Demos"]
+def test_other_engineers_demo_pages_are_added_to_the_nav():
+    nav = [{"Home": "index.md"}, {"Demos": [{"MNIST": "mnist.md"}]}, {"Deployment": "deployment.md"}]
+    pages = ["index.md", "mnist.md", "deployment.md", "zzz-demo.md"]
+    assert nav_with_demo_pages(nav, pages) == [
+        {"Home": "index.md"}, {"Demos": [{"MNIST": "mnist.md"}, "zzz-demo.md"]}, {"Deployment": "deployment.md"}]
+    assert nav_with_demo_pages([{"Home": "index.md"}], pages)[-1] == {
+        "Demos": ["deployment.md", "mnist.md", "zzz-demo.md"]}
+    assert nav_with_demo_pages(nav, pages[:3]) is nav
+
+
+def test_every_page_of_the_repository_is_in_the_mkdocs_nav():
+    # The hook's "Demos" fallback is for pages added later; the repository's own pages are all listed.
+    nav = yaml.safe_dump(yaml.safe_load((PROJECT_ROOT / "mkdocs.yml").read_text())["nav"])
+    listed = set(re.findall(r"[\w/.-]+\.md", nav))
+    tracked = subprocess.run(["git", "ls-files", "docs/*.md", "docs/**/*.md"], cwd=PROJECT_ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()
+    pages = {p.removeprefix("docs/") for p in tracked} | set(generated_pages(demo_registry()))
+    assert len(pages) >= 15
+    assert pages - listed == set()
+
+
+# ---- `mkdocs build --strict` on a clean checkout, as a contributor runs it -----------------------
+
+
+def clean_checkout(dest: Path) -> Path:
+    """The files git tracks for the docs (working-tree contents), and nothing the build left behind."""
+    files = subprocess.run(["git", "ls-files", "-z", "--", "docs", "mkdocs.yml", "builders"], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, files):
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_ROOT / name, target)
+    return dest
+
+
+def mkdocs_build(root: Path, out: Path) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` run in `root` by the venv's `mkdocs` command, as CONTRIBUTING.md says."""
+    command = Path(sys.executable).with_name("mkdocs")
+    argv = [str(command)] if command.is_file() else [sys.executable, "-m", "mkdocs"]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([*argv, "build", "--strict", "-d", str(out)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def clean_docs(tmp_path_factory) -> Path:
+    """The docs built by plain `mkdocs build --strict` in a clean copy of the repository."""
+    root = clean_checkout(tmp_path_factory.mktemp("clean"))
+    out = root / "site"
+    result = mkdocs_build(root, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    return out
+
+
+def test_plain_mkdocs_build_on_a_clean_checkout_has_the_generated_pages(clean_docs):
+    primitives = (clean_docs / "reference" / "primitives.html").read_text()
+    assert all(f"<code>{name}</code>" in primitives for name in supported_primitives())
+    assert "[demos.mnist]" in (clean_docs / "reference" / "site-toml.html").read_text()
+    assert "app.Slider" in (clean_docs / "reference" / "components.html").read_text()
+    assert "class MLP(nn.Module)" in page_text(clean_docs / "custom-page.html")
+    assert "<!-- include:" not in (clean_docs / "custom-page.html").read_text()
+    for page in ("lit.html", "mnist.html", "toxicity.html"):
+        assert (clean_docs / page).is_file()
+    # The theme's override folder and the example's source files are not published as pages.
+    assert not (clean_docs / "main.html").exists() and not (clean_docs / "examples").exists()
+
+
+def test_docs_theme_follows_the_system_and_makes_no_third_party_request(clean_docs):
+    pages = sorted(clean_docs.rglob("*.html"))
+    assert len(pages) >= 15
+    for page in pages:
+        text = page.read_text()
+        assert '<meta http-equiv="Content-Security-Policy"' in text, page
+        # Every script is a file of the site (the policy forbids inline ones) or inert JSON.
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert "src=" in tag or 'type="application/json"' in tag, (page, tag)
+        # Nothing loaded from another host: scripts, styles, images, fonts, frames.
+        loads = re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(https?:)?//", text)
+        assert loads == [], page
+        assert "fonts.googleapis" not in text and 'data-md-component="source"' not in text
+    index = (clean_docs / "index.html").read_text()
+    assert 'data-md-color-media="(prefers-color-scheme: light)"' in index
+    assert 'data-md-color-media="(prefers-color-scheme: dark)"' in index
+    assert "stylesheets/site-look.css" in index
+    assert "Edit this page" not in index  # no repository configured, no edit link
+    assert '<a href="../index.html" class="md-nav__link">' in index  # back to the demos
+    for css in clean_docs.rglob("*.css"):
+        assert re.findall(r"url\(\s*['\"]?(?:https?:)?//", css.read_text()) == [], css
+    assert (clean_docs / "search" / "search_index.json").is_file()  # search runs on the site's own index
+
+
+def test_edit_links_appear_when_a_repository_is_configured(tmp_path):
+    root = project_copy(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text() + "repo_url: https://github.com/you/jax-web\nedit_uri: edit/main/docs/\n")
+    result = mkdocs_build(root, tmp_path / "site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    edit = 'href="https://github.com/you/jax-web/edit/main/docs/converter.md"'
+    assert edit in (tmp_path / "site" / "converter.html").read_text()
+    generated = (tmp_path / "site" / "reference" / "primitives.html").read_text()
+    assert "/edit/main/docs/" not in generated  # generated pages: edit the code, not a page
+    assert 'data-md-component="source"' not in generated  # no star counts from GitHub's API
 
 
 def _source_text() -> str:
