@@ -18,10 +18,22 @@ if _ROOT not in sys.path:
 from builders.demos import demo_registry  # noqa: E402  (needs the path above)
 from builders.docs import docs_csp, expand_includes, generated_pages, nav_with_demo_pages  # noqa: E402
 
+_command = "build"
+
+
+def on_startup(command, dirty):
+    """Remember whether this is `mkdocs serve`, whose live reload is an inline script."""
+    global _command
+    _command = command
+
 
 def on_config(config):
-    """The pages' Content-Security-Policy (read by docs/_theme/main.html) and every top-level page in the nav."""
-    config.extra["csp"] = docs_csp()
+    """The pages' Content-Security-Policy (read by docs/_theme/main.html) and every top-level page in the nav.
+
+    `mkdocs serve` gets no policy: it injects an inline live-reload script that the policy would
+    block. Every built page (`mkdocs build`, the site) has it.
+    """
+    config.extra["csp"] = None if _command == "serve" else docs_csp()
     if config.nav is not None:
         pages = [p.name for p in Path(config.docs_dir).glob("*.md")]
         config.nav = nav_with_demo_pages(config.nav, pages)

@@ -7,8 +7,11 @@ import importlib.util
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -168,6 +171,37 @@ def test_docs_theme_follows_the_system_and_makes_no_third_party_request(clean_do
     for css in clean_docs.rglob("*.css"):
         assert re.findall(r"url\(\s*['\"]?(?:https?:)?//", css.read_text()) == [], css
     assert (clean_docs / "search" / "search_index.json").is_file()  # search runs on the site's own index
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_mkdocs_serve_has_the_generated_pages_and_lets_live_reload_run(tmp_path):
+    port = free_port()
+    command = Path(sys.executable).with_name("mkdocs")
+    argv = [str(command)] if command.is_file() else [sys.executable, "-m", "mkdocs"]
+    server = subprocess.Popen([*argv, "serve", "-a", f"127.0.0.1:{port}"], cwd=clean_checkout(tmp_path),
+                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/reference/primitives.html") as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "mkdocs serve did not start"
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "<code>add</code>" in page
+    # Its live reload is an inline script, which the built pages' policy would block.
+    assert "livereload(" in page and "Content-Security-Policy" not in page
 
 
 def test_edit_links_appear_when_a_repository_is_configured(tmp_path):
