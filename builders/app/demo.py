@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -68,6 +68,12 @@ class Demo:
     live: bool = option("Run the model whenever an input changes; False: on a Run button.", default=True)
     batch_polymorphic: bool = option("Convert with a batch axis of any size (`b`); False: batch 1.",
                                      default=True)
+    article: str = option("Markdown shown under the demo, in its \"About this model\" section: how it was "
+                          "trained, what it was measured at, what it gets wrong.", default="")
+    quantization: Literal["float16", "uint8", None] = option(
+        'Store the weights as "float16" (half the bytes) or "uint8" (a quarter; dequantised in the '
+        "browser); TF.js is then checked against JAX to the looser tolerance this allows. None: float32.",
+        default=None)
 
     @property
     def input_list(self) -> list:
@@ -94,7 +100,8 @@ class Demo:
     def problems(self) -> list[Problem]:
         """Every mistake that can be seen without running `fn`."""
         found = []
-        for name, hint in (("title", str), ("description", str), ("live", bool), ("batch_polymorphic", bool)):
+        for name, hint in (("title", str), ("description", str), ("live", bool), ("batch_polymorphic", bool),
+                           ("article", str), ("quantization", Literal["float16", "uint8", None])):
             if not type_ok(getattr(self, name), hint):
                 found.append(self._problem("Demo", f"{name} must be {type_name(hint)}, got {getattr(self, name)!r}"))
         if not callable(self.fn):

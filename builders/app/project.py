@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
+import io
 import re
 import sys
 import tomllib
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..demos.base import BuildContext, Page
+import markdown
+import segno
+
 from ..errors import BuildError
 from .context import DemoContext
 from .demo import Demo, fn_where
 from .errors import DemoError, Problem, Where, describe_exception, user_frame
 from .publish import publish
+
+if TYPE_CHECKING:  # imported when a page is made: the tool's own demos import this module
+    from ..demos.base import BuildContext, Page
 
 TEMPLATE = "app/index.html"
 ENTRY = "site_src/app/main.ts"
@@ -111,7 +119,7 @@ def load_demo(config: Config, ctx: BuildContext, name: str, project: Path) -> De
                         name, project)
     subject = f"{config.function}(ctx)"
     try:
-        demo = declare(DemoContext(ctx.cache, ctx.profile, name, project))
+        demo = declare(DemoContext(ctx.cache, ctx.profile, name, project, config))
     except DemoError as exc:
         raise exc.named(name, project) from None
     except BuildError:
@@ -119,6 +127,11 @@ def load_demo(config: Config, ctx: BuildContext, name: str, project: Path) -> De
     except Exception as exc:  # the user's code, or their training
         where = user_frame(exc, project) or fn_where(declare)
         raise DemoError([Problem(where, subject, f"raised {describe_exception(exc)}")], name, project) from None
+    return checked(demo, declare, subject, name, project)
+
+
+def checked(demo: Any, declare: Callable, subject: str, name: str, project: Path) -> Demo:
+    """`demo` (what `declare` returned) when it is a correct `Demo`; else every problem found, at once."""
     if not isinstance(demo, Demo):
         raise DemoError([Problem(fn_where(declare), subject, f"returned {type(demo).__name__}; "
                                  "return an app.Demo(...)")], name, project)
@@ -128,16 +141,49 @@ def load_demo(config: Config, ctx: BuildContext, name: str, project: Path) -> De
     return demo
 
 
-def build_assets(config: Config, ctx: BuildContext, *, name: str, project: Path) -> Page:
-    """The user's demo as a page: checked, converted, verified in TF.js (cached), rendered by the generic page."""
-    demo = load_demo(config, ctx, name, project)
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of `url` (made at build time: the page needs no script or network for it)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
+                                    title=f"QR code of {url}", svgclass="qr-code", lineclass=None)
+    return buffer.getvalue().decode()
+
+
+def demo_page(demo: Demo, name: str, ctx: BuildContext) -> Page:
+    """A checked demo as a page: converted, verified in TF.js (cached), rendered by the generic page."""
+    from ..demos.base import Page  # not at the top: builders.demos imports the demos, which import this module
+
     spec, files = publish(demo, name, ctx.cache)
     client = {**spec, "model": f"models/{name}/model.json"}
+    site_url = (getattr(ctx.site, "site_url", "") or "").strip()
+    public_url = f"{site_url.rstrip('/')}/{name}/" if site_url else ""
+    article = markdown.markdown(inspect.cleandoc(demo.article)) if demo.article.strip() else ""
     return Page(
         name=name, title=demo.title, description=demo.description, template=TEMPLATE, entry=ENTRY,
-        data={"client": client, "verified": spec["verified"], "profile": ctx.profile},
+        data={"client": client, "verified": spec["verified"], "profile": ctx.profile, "article": article,
+              "public_url": public_url, "qr_svg": qr_svg(public_url) if public_url else ""},
         files=files,
         summary={"examples": len(spec["examples"]), "verified": spec["verified"]["runs"],
+                 "model": f"{spec['verified']['bytes'] / 1e6:.2f} MB",
                  "max |err|": f"{spec['verified']['maxAbsError']:.2g}"},
         tfjs_kernels=[],  # the page's code only runs the model (activations are computed in JavaScript)
     )
+
+
+def build_assets(config: Config, ctx: BuildContext, *, name: str, project: Path) -> Page:
+    """The user's demo as a page."""
+    return demo_page(load_demo(config, ctx, name, project), name, ctx)
+
+
+def builtin(name: str, declare: Callable[[DemoContext], Demo]) -> Callable[[Any, BuildContext], Page]:
+    """The `build_assets` of one of the tool's demos written with the API, like a user's: `declare(ctx)`
+    gets its `[demos.<name>]` settings (its own `Config`) as `ctx.config`; paths are relative to the
+    tool's project folder."""
+    def build_assets(config: Any, ctx: BuildContext) -> Page:
+        try:
+            demo = declare(DemoContext(ctx.cache, ctx.profile, name, ctx.project_root, config))
+        except DemoError as exc:
+            raise exc.named(name, ctx.project_root) from None
+        return demo_page(checked(demo, declare, "demo(ctx)", name, ctx.project_root), name, ctx)
+    build_assets.__doc__ = f"Declare the {name} demo with builders.app and build its page."
+    return build_assets

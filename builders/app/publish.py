@@ -20,6 +20,9 @@ from .demo import Demo
 
 SPEC_FILE = "app.json"
 MODEL_DIR = "model"
+# How far TF.js may be from JAX, relative to the largest output (at least 1): float32 weights agree
+# to rounding; quantised weights are checked only for gross mistakes (their error is the price).
+TOLERANCE = {None: 1e-4, "float16": 1e-2, "uint8": 1e-1}
 
 
 def params_digest(params: Any) -> str:
@@ -49,7 +52,7 @@ def base_spec(demo: Demo) -> dict[str, Any]:
     """What the page needs besides the model's numbers: the components and the example values."""
     return {
         "title": demo.title, "description": demo.description, "live": demo.live, "stacked": demo.stacked,
-        "polymorphic": demo.batch_polymorphic,
+        "polymorphic": demo.batch_polymorphic, "quantization": demo.quantization,
         "inputs": [c.spec() for c in demo.input_list], "outputs": [c.spec() for c in demo.output_list],
         "examples": [demo.browser_values(row) for row in demo.example_rows()],
     }
@@ -58,6 +61,16 @@ def base_spec(demo: Demo) -> dict[str, Any]:
 def _outputs(demo: Demo, batch: list[np.ndarray]) -> list[np.ndarray]:
     result = demo.fn(demo.params, *batch)
     return [np.asarray(a) for a in (result if isinstance(result, (tuple, list)) else [result])]
+
+
+def browser_numbers(values: list[Any]) -> list[Any]:
+    """Example values as the page spec holds them: float32 numbers written with the fewest digits that
+    read back as the same float32 (an image's pixels take half the bytes of float64 reprs)."""
+    def short(value: Any) -> Any:
+        if isinstance(value, list):
+            return [float(str(np.float32(v))) for v in value]
+        return value
+    return [short(v) for v in values]
 
 
 def _verify_batches(demo: Demo) -> list[list[np.ndarray]]:
@@ -71,13 +84,20 @@ def _verify_batches(demo: Demo) -> list[list[np.ndarray]]:
     return batches + [demo.default_batch(1)]
 
 
-def convert_and_verify(demo: Demo, out: Path) -> dict[str, Any]:
+def _verify_case(demo: Demo, model_dir: Path, batch: list[np.ndarray]) -> VerifyCase:
+    if demo.quantization is None:
+        return VerifyCase(model_dir, demo.fn, demo.params, batch)
+    scale = max([1.0] + [float(np.max(np.abs(a))) for a in _outputs(demo, batch) if a.size])
+    return VerifyCase(model_dir, demo.fn, demo.params, batch, atol=TOLERANCE[demo.quantization] * scale, rtol=0.0)
+
+
+def convert_and_verify(demo: Demo, name: str, out: Path) -> dict[str, Any]:
     """Convert `demo.fn`, check it in TF.js against JAX, write `app.json`; returns the spec."""
     model_dir = out / MODEL_DIR
     signatures, polymorphic = input_signatures(demo)
     result = convert_jax(demo.fn, demo.params, input_signatures=signatures, polymorphic_shapes=polymorphic,
-                         model_dir=model_dir)
-    cases = [VerifyCase(model_dir, demo.fn, demo.params, batch) for batch in _verify_batches(demo)]
+                         model_dir=model_dir, quantization=demo.quantization, metadata={"demo": name})
+    cases = [_verify_case(demo, model_dir, batch) for batch in _verify_batches(demo)]
     reports = verify_many(cases)
     failed = [r.summary() for r in reports if not r.ok]
     if failed:
@@ -85,8 +105,9 @@ def convert_and_verify(demo: Demo, out: Path) -> dict[str, Any]:
     spec = base_spec(demo)
     rows = demo.example_rows()
     expected = _outputs(demo, demo.batch(rows)) if rows else []
-    spec["examples"] = [{"values": values, "outputs": [a[i].reshape(-1).tolist() for a in expected]}
+    spec["examples"] = [{"values": browser_numbers(values), "outputs": [a[i].reshape(-1).tolist() for a in expected]}
                         for i, values in enumerate(spec["examples"])]
+    spec["tolerance"] = TOLERANCE[demo.quantization]
     spec["modelInputs"] = [{"name": s.name, "shape": [-1 if d is None else d for d in shape], "dtype": dtype}
                            for s, (shape, dtype) in zip(result.inputs, signatures)]
     spec["modelOutputs"] = result.output_names
@@ -105,6 +126,6 @@ def publish(demo: Demo, name: str, cache: Cache) -> tuple[dict[str, Any], dict[s
     key = {"spec": base_spec(demo), "signatures": [list(map(str, s)) for s in input_signatures(demo)[0]],
            "params": params_digest(demo.params), "fn": code_fingerprint(demo.fn),
            "code": hash_code(converter, sys.modules[__package__])}  # the converter's and this package's code
-    result = cache.run(f"app-{name}", key, lambda out: convert_and_verify(demo, out))
+    result = cache.run(f"app-{name}", key, lambda out: convert_and_verify(demo, name, out))
     files = {f"data/models/{name}/{f.name}": f for f in sorted((result.path / MODEL_DIR).iterdir())}
     return result.value, files
