@@ -662,7 +662,9 @@ class OnnxWorker:
         self.buffer = b""
         hello = self._reply(300)
         if hello is None or "hello" not in hello:
-            self.error = (hello or {}).get("error", "the worker did not start")
+            self.log.flush()
+            last = one_line("\n".join((self.root / "worker.log").read_text(errors="replace").splitlines()[-1:]))
+            self.error = (hello or {}).get("error", f"it exited without answering ({last or 'no output'})")
             self.stop()
             return
         self.versions = hello["hello"]
@@ -917,7 +919,7 @@ def sweep(selected: dict[str, list[Case]], root: Path, backends: Sequence[str], 
                     except Exception as exc:
                         case.verdicts["onnx"] = Verdict("crash", f"reading the reply failed: {type(exc).__name__}: "
                                                                  f"{one_line(exc)}")
-            runtimes = list(backends) + (["onnx"] if onnx is not None else [])
+            runtimes = list(backends) + (["onnx"] if onnx is not None and onnx.error is None else [])
             cells = ", ".join(f"{r} {_cell(tally(cases, r), True)}" for r in runtimes)
             log(f"[{number}/{len(groups)}] {group}: {len(cases)} cases: {cells} ({time.perf_counter() - t0:.1f} s)")
     finally:
@@ -1005,7 +1007,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(onnx_note)
         sweep(selected, root, backends, onnx, args.case_timeout, log)
         if onnx is not None and onnx.error:
-            onnx_note = f"jax2onnx: the worker did not start ({onnx.error}); {INSTALL_HINT}"
+            onnx_note = f"jax2onnx: not measured, its worker process failed: {onnx.error}; {INSTALL_HINT}"
             log(onnx_note)
             onnx = None
         versions = onnx.versions if onnx is not None else {}
