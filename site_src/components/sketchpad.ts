@@ -1,5 +1,5 @@
-import {DrawingPad} from '../mnist/pad';
-import {FIELD_SIZE, FIT_SIZE, areaWeights, preprocess} from '../mnist/preprocess';
+import {DrawingPad} from './sketchpad_pad';
+import {FIELD_SIZE, FIT_SIZE, areaWeights, preprocess} from './sketchpad_preprocess';
 import {ChangeListener, InputComponent, InputSpec, SpecValue, field, uniqueId} from './types';
 
 export interface SketchpadSpec extends InputSpec {
@@ -83,6 +83,7 @@ export class Sketchpad implements InputComponent {
     }, spec.stroke);
     this.preview = document.createElement('canvas');
     this.preview.className = 'app-pad-preview';
+    this.preview.dataset.testid = 'pad-preview';
     this.preview.width = spec.size;
     this.preview.height = spec.size;
     this.preview.setAttribute('aria-label', `The ${spec.size} by ${spec.size} image the model gets`);
@@ -109,6 +110,10 @@ export class Sketchpad implements InputComponent {
 
   read(): Float32Array {
     return this.example ?? sketchInput(this.pad.raster.pixels, this.pad.raster.size, this.spec);
+  }
+
+  empty(): boolean {
+    return !this.example && this.pad.empty;
   }
 
   write(value: SpecValue): void {

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {createRaster, preprocess, rasterizeStrokes} from '../mnist/preprocess';
+import {createRaster, preprocess, rasterizeStrokes} from './sketchpad_preprocess';
 import {SketchpadSpec, resizeArea, sketchInput} from './sketchpad';
 
 const SPEC: SketchpadSpec = {type: 'sketchpad', label: 'digit', size: 28, stroke: 9, invert: false, centerOfMass: true};

@@ -29,6 +29,8 @@ export interface InputComponent {
   read(): InputValue;
   /** Show a value written in the spec (an example's), without telling the page it changed. */
   write(value: SpecValue): void;
+  /** True when there is nothing to run the model on yet (a pad with nothing drawn): outputs stay empty. */
+  empty?(): boolean;
 }
 
 export interface OutputComponent {

@@ -1,7 +1,7 @@
-// Test helper: run site_src/mnist/preprocess.ts on stroke sets read from stdin (JSON) and
+// Test helper: run site_src/components/sketchpad_preprocess.ts on stroke sets read from stdin (JSON) and
 // print the rasters' sums and the 28x28 results, so Python can compare with its own version.
 import {readFileSync} from 'node:fs';
-import {Point, preprocess, rasterizeStrokes} from '../../site_src/mnist/preprocess';
+import {Point, preprocess, rasterizeStrokes} from '../../site_src/components/sketchpad_preprocess';
 
 interface Case { strokes: Point[][]; size: number; radius: number }
 

@@ -5,6 +5,9 @@ recognition tests build an MNIST-only site with a short but sufficient training 
 (`RECOGNITION_EPOCHS`, about 25 s of training on two cores, cached in the project's
 `.cache/` so a rerun only converts and bundles). The page checks that need no accurate
 model (progress to 100%, offline, smoke note) run against the shared smoke-built site.
+
+The page is the generic one of `builders.app` (a Sketchpad and a Label of the ten digits): the
+selectors are its components' (`outputs`, `label-best`, `label-rows`, `pad-preview`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from tests.conftest import foreign_requests, serve_directory
 from tests.mnist.strokes import DIGITS
 
 RECOGNITION_EPOCHS = 3
-CANVAS = 280  # drawing-buffer size of the pad (site_src/mnist/preprocess.ts CANVAS_SIZE)
+CANVAS = 280  # drawing-buffer size of the pad (site_src/components/sketchpad_preprocess.ts CANVAS_SIZE)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def open_page(page, base_url: str, query: str = "") -> None:
 
 
 def wait_ready(page) -> None:
-    page.wait_for_selector('[data-testid="results"][data-state="ready"]')
+    page.wait_for_selector('[data-testid="outputs"][data-state="ready"]')
 
 
 def draw_with_mouse(page, strokes) -> None:
@@ -69,8 +72,8 @@ def draw_with_touch(page, strokes) -> None:
 
 
 def probabilities(page) -> dict[str, float]:
-    items = page.get_by_test_id("probabilities").locator("li")
-    return {items.nth(i).get_attribute("data-digit"): float(items.nth(i).get_attribute("data-probability"))
+    items = page.get_by_test_id("label-rows").locator("li")
+    return {items.nth(i).get_attribute("data-name"): float(items.nth(i).get_attribute("data-value"))
             for i in range(items.count())}
 
 
@@ -78,29 +81,30 @@ def test_mouse_drawn_digits_are_recognised(trained_site, browser_page):
     page = browser_page
     open_page(page, trained_site)
     assert page.get_by_test_id("backend").inner_text() in ("WebGL", "WASM", "CPU")
-    assert page.get_by_test_id("top-prediction").inner_text() == ""  # nothing drawn yet
+    assert page.get_by_test_id("label-best").inner_text() == ""  # nothing drawn yet
     predicted = {}
     for digit, strokes in DIGITS.items():
         page.get_by_test_id("clear").click()
         wait_ready(page)
         draw_with_mouse(page, strokes)
         wait_ready(page)
-        predicted[digit] = page.get_by_test_id("top-prediction").inner_text()
+        predicted[digit] = page.get_by_test_id("label-best").inner_text()
         probs = probabilities(page)
         assert sum(probs.values()) == pytest.approx(1.0, abs=1e-3)
-        top = page.locator("[data-testid=probabilities] li.top")
-        assert top.count() == 1 and top.get_attribute("data-digit") == predicted[digit]
+        assert len(probs) == 10
+        top = page.locator("[data-testid=label-rows] li.best")
+        assert top.count() == 1 and top.get_attribute("data-name") == predicted[digit]
         assert max(probs, key=probs.get) == predicted[digit]
     assert predicted == {d: str(d) for d in DIGITS}
     # the 28x28 "as the model sees it" canvas shows the last digit
     ink = page.evaluate("""() => {
-        const c = document.querySelector('[data-testid=model-input]');
+        const c = document.querySelector('[data-testid=pad-preview]');
         const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
     assert 20 < ink < 28 * 28 / 2
     page.get_by_test_id("clear").click()
     wait_ready(page)
-    assert page.get_by_test_id("top-prediction").inner_text() == ""
+    assert page.get_by_test_id("label-best").inner_text() == ""
     assert foreign_requests(page.requests, trained_site) == []
     assert page.console_errors == []
 
@@ -119,7 +123,7 @@ def test_touch_drawing_on_a_phone_does_not_scroll_the_page(trained_site, browser
         scroll_before = page.evaluate("scrollY")
         draw_with_touch(page, DIGITS[7])
         wait_ready(page)
-        assert page.get_by_test_id("top-prediction").inner_text() == "7"
+        assert page.get_by_test_id("label-best").inner_text() == "7"
         page.get_by_test_id("clear").tap()  # Playwright may scroll to show the button
         wait_ready(page)
         # let any scroll that tap started finish, so the pad's position below is where it stays
@@ -130,7 +134,7 @@ def test_touch_drawing_on_a_phone_does_not_scroll_the_page(trained_site, browser
         # when tried) and the browser cancels the stroke
         draw_with_touch(page, [list(reversed(DIGITS[1][0]))])
         wait_ready(page)
-        assert page.get_by_test_id("top-prediction").inner_text() == "1"
+        assert page.get_by_test_id("label-best").inner_text() == "1"
         assert page.evaluate("scrollY") == scroll_before
         box = page.get_by_test_id("pad").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the pad fits the phone's width
@@ -147,7 +151,7 @@ def test_smoke_built_page_loads_offline_and_says_it_is_a_smoke_build(site_server
     assert page.get_by_test_id("qr-missing").is_visible()  # site.toml has no site_url
     draw_with_mouse(page, DIGITS[1])
     wait_ready(page)
-    assert page.get_by_test_id("top-prediction").inner_text() in list("0123456789")
+    assert page.get_by_test_id("label-best").inner_text() in list("0123456789")
     assert foreign_requests(page.requests, site_server) == []
     assert page.console_errors == []
 
@@ -159,6 +163,6 @@ def test_other_backends_read_the_same_drawing(trained_site, browser_page, backen
     assert page.get_by_test_id("backend").inner_text() == label
     draw_with_mouse(page, DIGITS[2])
     wait_ready(page)
-    assert page.get_by_test_id("top-prediction").inner_text() == "2"
+    assert page.get_by_test_id("label-best").inner_text() == "2"
     assert foreign_requests(page.requests, trained_site) == []
     assert page.console_errors == []

@@ -1,8 +1,13 @@
-"""`build_assets`: trains once, reuses the cached params on a rebuild, ships a verified model and a QR code."""
+"""`build_assets`: trains once, reuses the cached params on a rebuild, ships a verified model and a QR code.
+
+The demo is declared with `builders.app` (builders/demos/mnist/__init__.py): the page is the generic
+one, its numbers are in the spec the API writes and in the demo's article.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,22 +33,31 @@ def first_build(tmp_path_factory):
     return tmp, config, ctx, mnist.build_assets(config, ctx)
 
 
+def accuracy(page) -> float:
+    """The held-out accuracy the article states, as a fraction."""
+    return float(re.search(r"<strong>(\d+\.\d\d)%</strong> accuracy", page.data["article"]).group(1)) / 100
+
+
 def test_page_reports_measured_numbers_and_ships_the_model(first_build):
     _, _, ctx, page = first_build
-    assert ctx.cache.events == [("mnist-train", False), ("mnist-convert", False)]
-    assert page.template == "mnist/index.html" and page.entry == "site_src/mnist/main.ts"
+    assert ctx.cache.events == [("mnist-train", False), ("app-mnist", False)]
+    assert page.template == "app/index.html" and page.entry == "site_src/app/main.ts"
     assert set(page.files) == {"data/models/mnist/model.json", "data/models/mnist/group1-shard1of1.bin"}
     assert all(path.is_file() for path in page.files.values())
     model = json.loads(page.files["data/models/mnist/model.json"].read_text())
     assert model["userDefinedMetadata"]["demo"] == "mnist"
-    data = page.data
-    assert data["steps"] == 8 and data["test_count"] == 2000 and data["train_count"] == 8000
-    assert 0.1 < data["accuracy"] <= 1 and data["train_seconds"] > 0
-    assert data["model_bytes"] == sum(p.stat().st_size for p in page.files.values())
-    assert data["max_abs_error"] < 1e-4 and data["verified_images"] == 72
-    assert data["client"] == {"modelUrl": "models/mnist/model.json"}
-    assert page.summary["test accuracy"] == f"{data['accuracy']:.2%}"
-    assert page.summary["model"] == f"{data['model_bytes'] / 1e6:.2f} MB"
+    article = " ".join(page.data["article"].split())
+    assert "(8 steps)" in article and "on the 2,000 held-out test digits" in article
+    assert "only 8,000 digits" in article and 0.05 < accuracy(page) <= 1
+    client = page.data["client"]
+    assert client["model"] == "models/mnist/model.json"
+    assert [i["type"] for i in client["inputs"]] == ["sketchpad"] and client["inputs"][0]["centerOfMass"]
+    assert client["outputs"][0]["names"] == list("0123456789") and client["outputs"][0]["top"] == 10
+    verified = page.data["verified"]
+    assert verified["bytes"] == sum(p.stat().st_size for p in page.files.values())
+    # the ten held-out digits of the gallery together and the first alone (a polymorphic batch), and a blank pad
+    assert verified["maxAbsError"] < 1e-4 and verified["runs"] == 3 and len(client["examples"]) == 10
+    assert page.summary["model"] == f"{verified['bytes'] / 1e6:.2f} MB"
 
 
 def svg_modules(svg: str) -> set[tuple[int, int]]:
@@ -87,21 +101,20 @@ def test_rebuild_reuses_training_and_conversion(first_build):
     tmp, config, _, page = first_build
     ctx = context(tmp)  # same cache, no public URL this time
     again = mnist.build_assets(config, ctx)
-    assert ctx.cache.events == [("mnist-train", True), ("mnist-convert", True)]
-    assert again.data["accuracy"] == page.data["accuracy"]
-    assert again.data["train_seconds"] == page.data["train_seconds"]  # the measured time of the real run
-    assert again.data["train_reused"] is True
+    assert ctx.cache.events == [("mnist-train", True), ("app-mnist", True)]
+    assert again.data["article"] == page.data["article"]  # the accuracy and the measured time of the real run
     assert again.data["qr_svg"] == "" and again.data["public_url"] == ""
 
 
 def test_training_key_follows_training_settings_and_data_not_conversion_settings():
-    from builders.demos.mnist import _training_inputs
+    from builders.app.context import UserCache
+    from builders.demos.mnist import train_cnn, training_inputs
     from builders.demos.mnist.data import Dataset
 
     images, labels = np.zeros((4, 28, 28), np.float32), np.arange(4, dtype=np.int32)
     data = Dataset(images, labels, images, labels, "four blank digits")
-    cache = Cache("unused")
-    key = lambda config, dataset=data: cache.key("mnist-train", _training_inputs(config, dataset))  # noqa: E731
+    cache = UserCache(Cache("unused"), "mnist")
+    key = lambda config, dataset=data: cache.key(training_inputs(config, dataset), train_cnn)  # noqa: E731
     base = mnist.Config()
     assert key(base) == key(replace(base, quantization="float16"))
     assert key(base) != key(replace(base, epochs=13))
@@ -124,6 +137,7 @@ def test_build_from_a_folder_of_idx_files(tmp_path):
         (folder / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(labels.astype(np.uint8)))
     config = replace(mnist.Config(), data=str(folder), epochs=1, max_steps=6, batch_size=32)
     page = mnist.build_assets(config, context(tmp_path))
-    assert page.data["data_source"] == f"MNIST from {folder} (600 training and 150 test digits)"
-    assert page.data["train_count"] == 600 and page.data["test_count"] == 150
-    assert page.data["embedded"] is False
+    article = " ".join(page.data["article"].split())
+    assert f"trained on MNIST from {folder} (600 training and 150 test digits)" in article
+    assert "on the 150 held-out test digits" in article
+    assert "60,000" not in article  # the note on the small embedded training set

@@ -1,4 +1,5 @@
-"""MNIST-style preprocessing of a drawing, the same algorithm as `site_src/mnist/preprocess.ts`.
+"""MNIST-style preprocessing of a drawing, the same algorithm as the Sketchpad component's
+`site_src/components/sketchpad_preprocess.ts`.
 
 MNIST digits were made by scaling each digit to fit a 20x20 box keeping its aspect
 ratio (anti-aliasing gives the grey levels) and centring it by its centre of mass in a

@@ -1,4 +1,4 @@
-import {BRUSH_RADIUS, CANVAS_SIZE, Point, Raster, createRaster, stampSegment} from './preprocess';
+import {BRUSH_RADIUS, CANVAS_SIZE, Point, Raster, createRaster, stampSegment} from './sketchpad_preprocess';
 
 /**
  * A drawing pad on a <canvas>: Pointer Events (mouse, pen, touch) drive both the visible

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {CANVAS_SIZE, FIELD_SIZE, createRaster, preprocess, rasterizeStrokes, stampSegment} from './preprocess';
+import {CANVAS_SIZE, FIELD_SIZE, createRaster, preprocess, rasterizeStrokes, stampSegment} from './sketchpad_preprocess';
 
 function bbox(field: Float32Array): {top: number, bottom: number, left: number, right: number} {
   let top = FIELD_SIZE, bottom = -1, left = FIELD_SIZE, right = -1;
