@@ -165,7 +165,11 @@ def _theme_version() -> str:
 
 
 def build_docs(root: Path, dest: Path, cache: Cache, registry: dict) -> str | None:
-    """Run `mkdocs build --strict` (cached by the docs inputs); None when there is no mkdocs.yml."""
+    """Run `mkdocs build --strict` (cached by the docs inputs); None when there is no mkdocs.yml.
+
+    mkdocs runs in its own process, where the hooks module generates the pages from `demo_registry()`;
+    `registry` (the same demos, from the build) goes into the cache key.
+    """
     if not (root / "mkdocs.yml").is_file():
         return None
     generated = "".join(generated_pages(registry).values())

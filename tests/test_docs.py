@@ -173,6 +173,40 @@ def test_docs_theme_follows_the_system_and_makes_no_third_party_request(clean_do
     assert (clean_docs / "search" / "search_index.json").is_file()  # search runs on the site's own index
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize(("system", "scheme", "other"), [("light", "default", "slate"), ("dark", "slate", "default")])
+def test_docs_follow_the_system_colour_scheme_and_remember_the_toggle(clean_docs, browser, system, scheme, other):
+    from tests.conftest import serve_directory
+
+    server, url = serve_directory(clean_docs)
+    context = browser.new_context(color_scheme=system)
+    try:
+        page = context.new_page()
+        errors = []  # a script the page policy blocks is reported here
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        scheme_of = "() => document.body.dataset.mdColorScheme"
+        # docs/_theme/js/md-palette.js applies the scheme before the theme's bundle runs (no flash).
+        page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        page.goto(url + "index.html")
+        assert page.evaluate(scheme_of) == scheme
+        page.unroute("**/assets/javascripts/bundle.*.js")
+        errors.clear()  # the blocked bundle
+        page.goto(url + "converter.html")
+        assert page.evaluate(scheme_of) == scheme
+        page.locator("label.md-header__button[for^=__palette]:visible").click()  # the visitor's own choice
+        page.wait_for_function(f"() => document.body.dataset.mdColorScheme === '{other}'")
+        page.goto(url + "reference/primitives.html")
+        assert page.evaluate(scheme_of) == other  # kept on the next page
+        assert errors == []
+        page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        page.goto(url + "index.html")
+        assert page.evaluate(scheme_of) == other
+    finally:
+        context.close()
+        server.shutdown()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
