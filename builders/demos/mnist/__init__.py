@@ -87,9 +87,8 @@ def demo(ctx) -> app.Demo:
             f"(trained in {trained['train_seconds']:.0f}s)")
     return app.Demo(
         title="Draw a digit",
-        description="Draw a digit from 0 to 9 with your mouse, pen or finger. A small convolutional network, "
-                    "trained in JAX/Flax when this site was built and converted to TensorFlow.js, reads it on "
-                    "your device while you draw.",
+        description="Draw a digit from 0 to 9 with your mouse, pen or finger: a small network trained in "
+                    "JAX/Flax, converted to TensorFlow.js, reads it on your device as you draw.",
         fn=predict, params=trained["params"],
         inputs=app.Sketchpad("Your drawing"), outputs=app.Label(DIGITS, top=10),
         examples=held_out_examples(dataset), article=about(config, dataset, trained),
