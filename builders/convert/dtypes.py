@@ -20,7 +20,9 @@ def tfjs_dtype(dtype) -> str:
         return "float32"
     if np.issubdtype(dt, np.integer):
         return "int32"
-    raise TypeError(f"dtype {dt.name} has no TF.js equivalent (TF.js has float32, int32 and bool)")
+    from .errors import UnsupportedDtypeError
+
+    raise UnsupportedDtypeError(f"dtype {dt.name} has no TF.js equivalent (TF.js has float32, int32 and bool)")
 
 
 def tf_enum(dtype) -> str:

@@ -41,3 +41,8 @@ class VerificationError(ConversionError):
 
 class NodeRuntimeError(ConversionError):
     """Node.js or @tensorflow/tfjs could not be run to execute a model."""
+
+
+class UnsupportedDtypeError(ConversionError, TypeError):
+    """A value's dtype has no TF.js equivalent (complex numbers). Also a TypeError, for callers
+    that treated it as one."""

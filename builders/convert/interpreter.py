@@ -11,7 +11,7 @@ import numpy as np
 from jax._src import source_info_util
 
 from .dtypes import tf_enum
-from .errors import ConversionError, UnsupportedPrimitiveError
+from .errors import ConversionError, UnsupportedDtypeError, UnsupportedPrimitiveError
 from .graph import Sym, is_static_dim
 from .lowering import INLINED_PRIMITIVES, LOWERINGS
 from .lowering.common import LoweringContext
@@ -169,6 +169,11 @@ class Interpreter:
         syms = [self.materialize(v, eqn) for v in invals]
         try:
             outs = lowering(self.ctx, eqn, *syms)
+        except UnsupportedDtypeError as exc:
+            raise UnsupportedPrimitiveError(
+                name, [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn, tuple(self.call_sites)),
+                hint=f"This form is not supported: {exc}.",
+            ) from None
         except NotImplementedError as exc:
             raise UnsupportedPrimitiveError(
                 name, [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn, tuple(self.call_sites)),

@@ -11,7 +11,7 @@ import jax
 import numpy as np
 from jax import export
 
-from .dtypes import narrow_64_bit
+from .dtypes import narrow_64_bit, tfjs_dtype
 from .errors import SignatureError
 
 Dim = Any  # int or a jax symbolic dimension expression
@@ -57,6 +57,10 @@ def _plain_dtype(dtype: Any, where: str) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         raise SignatureError(f"{where}: {dtype!s} is not a dtype") from None
+    try:
+        tfjs_dtype(dt)
+    except TypeError as exc:
+        raise SignatureError(f"{where}: {exc}; pass real and imaginary parts as two float32 inputs") from None
     return dt
 
 

@@ -129,3 +129,14 @@ def test_unsigned_leaves_in_int32_range_convert_and_others_are_named(tmp_path):
     with pytest.raises(ConversionError, match=r"parameter table \(uint32\) holds values from 0 to "
                                               r"2147483648, outside int32's range"):
         convert_jax(fn, big, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "big")
+
+
+def test_complex_values_are_refused_with_the_input_or_line_named(tmp_path):
+    """Complex numbers used to escape as a raw TypeError from inside the converter."""
+    with pytest.raises(SignatureError, match=r"input_signatures\[0\]: dtype complex64 has no TF.js equivalent.*"
+                                             r"two float32 inputs"):
+        convert_jax(lambda p, x: jnp.abs(x), {}, input_signatures=[((3,), np.complex64)], model_dir=tmp_path / "a")
+    with pytest.raises(UnsupportedPrimitiveError, match=r"test_errors.py:\d+.*dtype complex64 has no TF.js equivalent"):
+        convert_jax(lambda p, x: jnp.real(jnp.fft.fft(x)), {}, input_signatures=[((4,), np.float32)],
+                    model_dir=tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
