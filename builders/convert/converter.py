@@ -25,7 +25,7 @@ from .writer import DEFAULT_SHARD_SIZE, QuantizationSpec, write_model
 CONVERTER_NAME = "jax-web-demos converter 0.1"
 # Backends with true int32 arithmetic, in the order pages try them.
 EXACT_INT32_BACKENDS = ("wasm", "cpu")
-KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata", "fuse")
+KNOWN_OPTIONS = ("quantization", "weight_shard_size_bytes", "fold_constants", "metadata", "fuse", "unroll_scans")
 
 
 @dataclass
@@ -116,7 +116,10 @@ def convert_jax(
     (e.g. `["(b, 2)"]`). Options: `quantization` ("float16", "uint8", "uint16",
     or `{dtype: [name patterns]}`), `weight_shard_size_bytes` (default 4 MiB),
     `fold_constants` (default True), `fuse` (fuse bias/activation into MatMul and
-    convolutions, default True), `metadata` (dict stored in model.json).
+    convolutions, default True), `metadata` (dict stored in model.json), `unroll_scans`
+    (None, the default: scans of at most ~1,000 equations in all are unrolled into the graph and
+    longer ones kept as a `StatelessWhile` loop, which TF.js runs with `executeAsync`; True:
+    always unroll; False: always loop). `lax.while_loop` is always a loop.
 
     `backend="tfjs"` delegates to the official converter
     (`tensorflowjs.converters.jax_conversion.convert_jax`) for comparison; it needs
@@ -158,7 +161,10 @@ def convert_jax(
     ctx = LoweringContext(graph)
     placeholders = [graph.placeholder(s.name, s.shape, s.dtype) for s in specs]
     args = [Concrete(v, name) for name, v in param_leaves] + list(placeholders)
-    interpreter = Interpreter(ctx, fold_constants=options.get("fold_constants", True))
+    unroll = options.get("unroll_scans")
+    if unroll not in (None, True, False):
+        raise ConversionError(f"unroll_scans must be None, True or False, got {unroll!r}")
+    interpreter = Interpreter(ctx, fold_constants=options.get("fold_constants", True), unroll_scans=unroll)
     outs = interpreter.run(closed.jaxpr, list(closed.consts), args)
 
     output_pairs: list[tuple[str, Sym]] = []
@@ -170,6 +176,8 @@ def convert_jax(
             raise ConversionError(f"output name {name} clashes with a node name")
         output_pairs.append((name, out_sym))
     optimize(graph, [name for name, _ in output_pairs], fuse=bool(options.get("fuse", True)))
+    for function in graph.functions:
+        optimize(function.graph, function.outputs, fuse=bool(options.get("fuse", True)))
 
     metadata = dict(options.get("metadata") or {})
     if ctx.needs_exact_int32:
@@ -187,13 +195,15 @@ def convert_jax(
         generated_by=f"jax {jax.__version__}",
         converted_by=CONVERTER_NAME,
     )
-    op_counts = collections.Counter(n["op"] for n in model["modelTopology"]["node"])
+    nodes = [*model["modelTopology"]["node"],
+             *(n for f in model["modelTopology"]["library"].get("function", []) for n in f["nodeDef"])]
+    op_counts = collections.Counter(n["op"] for n in nodes)
     weight_bytes = sum((Path(model_dir) / p).stat().st_size for p in model["weightsManifest"][0]["paths"])
     unquantized = sum(int(np.prod(w["shape"], dtype=np.int64)) * (1 if w["dtype"] == "bool" else 4)
                       for w in model["weightsManifest"][0]["weights"])
     return ConversionResult(
         model_dir=Path(model_dir), inputs=specs, output_names=[n for n, _ in output_pairs],
-        node_count=len(model["modelTopology"]["node"]), op_counts=dict(sorted(op_counts.items())),
+        node_count=len(nodes), op_counts=dict(sorted(op_counts.items())),
         weight_bytes=weight_bytes, unquantized_weight_bytes=unquantized, warnings=notes,
         backends=list(EXACT_INT32_BACKENDS) if ctx.needs_exact_int32 else None,
         node_origins={ref: origin for ref, origin in interpreter.origins.items() if ref.split(":")[0] in graph.nodes},

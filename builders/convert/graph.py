@@ -44,6 +44,21 @@ class Node:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Function:
+    """A graph function of the model's library (the `cond` and `body` of a `StatelessWhile`).
+
+    `graph` shares the root builder's name counters, so node and weight names are unique across
+    the model; `inputs` are its arguments (Placeholders of `graph`), `outputs` the refs it returns."""
+
+    name: str
+    graph: GraphBuilder
+    inputs: list[Sym]
+    input_types: list[str]
+    outputs: list[str]
+    output_types: list[str]
+
+
 # ---- attr helpers (TF AttrValue JSON form) -------------------------------------------------
 
 def attr_type(dtype) -> dict:
@@ -142,6 +157,29 @@ class GraphBuilder:
         self._const_cache: dict[tuple, Sym] = {}
         # node name -> output shape (ints / symbolic dims) of single-output nodes, for graph passes
         self.shapes: dict[str, tuple[Any, ...]] = {}
+        # the model's graph functions (loop bodies), shared by the root builder and its children
+        self.functions: list[Function] = []
+
+    def child(self) -> GraphBuilder:
+        """An empty builder for a graph function: its own nodes, weights and caches, the root's
+        name counters (names stay unique model-wide) and function list."""
+        sub = GraphBuilder()
+        sub._counters = self._counters
+        sub.functions = self.functions
+        return sub
+
+    def set_dim_var(self, var: str, sym: Sym) -> None:
+        """Give the dimension variable `var` the int32 scalar `sym` (a function argument)."""
+        self._dim_cache[f"var:{var}"] = sym
+
+    def dim_vars(self) -> list[str]:
+        """The dimension variables this graph can compute (from its placeholders or set)."""
+        given = {key[4:] for key in self._dim_cache if key.startswith("var:")}
+        return sorted(set(self._dim_sources) | given)
+
+    def dim_var_tensor(self, var: str) -> Sym:
+        """The int32 scalar holding the dimension variable `var`."""
+        return self._dim_var_tensor(var)
 
     # ---- naming ----------------------------------------------------------------------------
     def unique_name(self, hint: str) -> str:
@@ -175,10 +213,15 @@ class GraphBuilder:
         return Sym(ref, tuple(shape), np.dtype(tfjs_dtype(dtype)))
 
     def placeholder(self, name: str, shape: Sequence[Any], dtype) -> Sym:
-        attrs = {"dtype": attr_type(dtype), "shape": attr_shape(shape)}
-        ref = self.add_node("Placeholder", [], attrs, name)
-        if ref != name:
+        sym = self.argument(shape, dtype, name)
+        if sym.ref != name:
             raise ValueError(f"input name '{name}' clashes with another node")
+        return sym
+
+    def argument(self, shape: Sequence[Any], dtype, hint: str = "arg") -> Sym:
+        """A Placeholder with a fresh name from `hint` (a graph function's argument)."""
+        attrs = {"dtype": attr_type(dtype), "shape": attr_shape(shape)}
+        ref = self.add_node("Placeholder", [], attrs, hint)
         sym = Sym(ref, tuple(shape), np.dtype(tfjs_dtype(dtype)))
         self.shapes[ref] = tuple(shape)
         for axis, dim in enumerate(shape):

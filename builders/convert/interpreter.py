@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
 import numpy as np
 from jax._src import source_info_util
 
+from . import loops
 from .dtypes import tf_enum
 from .errors import ConversionError, UnsupportedDtypeError, UnsupportedPrimitiveError
 from .graph import Sym, is_static_dim
@@ -19,7 +20,10 @@ from .lowering.common import LoweringContext
 # Folding may not blow up a small constant into a big one (a broadcast of a bias to
 # the batch size, an iota): such results stay in the graph and are computed at run time.
 FOLD_GROWTH_LIMIT = 4096
-MAX_SCAN_UNROLL = 1024  # steps of a lax.scan unrolled into the graph
+MAX_SCAN_UNROLL = 1024  # steps of a lax.scan unrolled into the graph with unroll_scans=True
+# Scans whose steps x body equations stay within this are unrolled (a loop-free graph runs with
+# the synchronous `execute` and fastest); longer ones become a `StatelessWhile` loop.
+UNROLL_BUDGET = 1024
 NAME_PRESERVING = {"reshape", "broadcast_in_dim", "squeeze", "expand_dims", "convert_element_type",
                    "transpose", "copy", "copy_p"}
 
@@ -42,7 +46,8 @@ class Concrete:
 
     value: Any
     name: str
-    sym: Sym | None = None
+    # its Const node in each graph it was used in (the model's graph and loop-body functions)
+    syms: dict[int, Sym] = field(default_factory=dict)
 
 
 def is_key(value: Any) -> bool:
@@ -92,9 +97,11 @@ def _inner_jaxpr(eqn):
 class Interpreter:
     """Lowers jaxpr equations into a `LoweringContext`'s graph."""
 
-    def __init__(self, ctx: LoweringContext, fold_constants: bool = True):
+    def __init__(self, ctx: LoweringContext, fold_constants: bool = True, unroll_scans: bool | None = None):
         self.ctx = ctx
         self.fold_constants = fold_constants
+        # None: unroll scans up to UNROLL_BUDGET equations, loop beyond; True/False: always/never
+        self.unroll_scans = unroll_scans
         # graph tensor ref -> (equation path, output index, primitive, source line) of the
         # equation that produced it; the path indexes eqns through inlined sub-jaxprs.
         self.origins: dict[str, tuple[tuple[int, ...], int, str, str]] = {}
@@ -112,9 +119,10 @@ class Interpreter:
                 "be drawn at conversion time, from keys known then, into shapes known then (no batch "
                 "dimension). Draw them outside the converted function and pass them in as an input, or "
                 "make the shape static.")
-        if value.sym is None:
-            value.sym = self.ctx.graph.const(value.name, value.value)
-        return value.sym
+        graph = self.ctx.graph
+        if id(graph) not in value.syms:
+            value.syms[id(graph)] = graph.const(value.name, value.value)
+        return value.syms[id(graph)]
 
     def run(self, jaxpr, consts: list[Value], args: list[Value]) -> list[Value]:
         env: dict[Any, Value] = {}
@@ -156,7 +164,11 @@ class Interpreter:
             if folded is not None:
                 return folded
         if name == "scan":
-            return self._unroll_scan(eqn, invals)
+            if self._unrolls(eqn):
+                return self._unroll_scan(eqn, invals)
+            return loops.scan_as_loop(self, eqn, invals)
+        if name == "while":
+            return loops.while_as_loop(self, eqn, invals)
         if name == "custom_linear_solve":
             return self._linear_solve(eqn, invals)
         if name == "cond":
@@ -186,17 +198,24 @@ class Interpreter:
                 self.origins.setdefault(out.ref, (tuple(self._path), k, name, source_line(eqn)))
         return outs
 
-    # ---- control flow without control-flow nodes ------------------------------------------------
+    # ---- control flow ------------------------------------------------------------------------------
+    def _unrolls(self, eqn) -> bool:
+        """Whether a scan is unrolled (short ones: the graph stays loop-free and `execute`
+        synchronous) or kept as a `StatelessWhile` loop (long ones: the graph stays small)."""
+        length = int(eqn.params["length"])
+        if self.unroll_scans is not None:
+            return bool(self.unroll_scans) and length >= 1
+        return 1 <= length and length * loops.count_eqns(eqn.params["jaxpr"].jaxpr) <= UNROLL_BUDGET
+
     def _unroll_scan(self, eqn, invals: list[Value]) -> list[Value]:
-        """`lax.scan` (also `fori_loop` with static bounds) unrolled step by step, so the graph
-        stays free of loops and `execute` synchronous."""
+        """`lax.scan` (also `fori_loop` with static bounds) unrolled step by step."""
         p = eqn.params
         length = int(p["length"])
-        if length > MAX_SCAN_UNROLL or length < 1:
+        if length > MAX_SCAN_UNROLL:
             raise UnsupportedPrimitiveError(
                 "scan", [_fmt_aval(v.aval) for v in eqn.invars], source_line(eqn),
-                hint=f"Scans are unrolled into the graph; this one has {length} steps (supported: 1 to "
-                     f"{MAX_SCAN_UNROLL}). Shorten it or move the loop out of the converted function.")
+                hint=f"unroll_scans=True unrolls scans into the graph; this one has {length} steps (at most "
+                     f"{MAX_SCAN_UNROLL}). Leave unroll_scans unset to keep long scans as a loop.")
         body = p["jaxpr"]
         n_consts, n_carry = int(p["num_consts"]), int(p["num_carry"])
         consts, carry, xs = invals[:n_consts], invals[n_consts:n_consts + n_carry], invals[n_consts + n_carry:]

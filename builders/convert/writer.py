@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import tf_enum
 from .errors import ConversionError
-from .graph import GraphBuilder, Sym, tensor_shape
+from .graph import Function, GraphBuilder, Sym, tensor_shape
 
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
 QUANTIZATION_DTYPES = ("float16", "uint8", "uint16")
@@ -73,6 +73,33 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _const_nodes(graph: GraphBuilder):
+    """(builder, Const node) of the model's graph and of every graph function."""
+    for owner in [graph, *(f.graph for f in graph.functions)]:
+        for node in owner.nodes.values():
+            if node.op == "Const":
+                yield owner, node
+
+
+def _node_json(n) -> dict:
+    return {"name": n.name, "op": n.op, **({"input": n.inputs} if n.inputs else {}),
+            **({"attr": n.attrs} if n.attrs else {})}
+
+
+def _function_json(f: Function) -> dict:
+    """A FunctionDef as TF.js reads it: the arguments are not nodes, the outputs name nodes."""
+    args = {a.ref for a in f.inputs}
+    return {
+        "signature": {
+            "name": f.name,
+            "inputArg": [{"name": a.ref, "type": t} for a, t in zip(f.inputs, f.input_types)],
+            "outputArg": [{"name": f"output_{k}", "type": t} for k, t in enumerate(f.output_types)],
+        },
+        "nodeDef": [_node_json(n) for n in f.graph.nodes.values() if n.name not in args],
+        "ret": {f"output_{k}": ref for k, ref in enumerate(f.outputs)},
+    }
+
+
 def write_model(
     graph: GraphBuilder,
     inputs: Sequence[Sym],
@@ -93,10 +120,8 @@ def write_model(
 
     entries = []
     blobs = []
-    for node in graph.nodes.values():
-        if node.op != "Const":
-            continue
-        value = graph.weights[node.name]
+    for owner, node in _const_nodes(graph):
+        value = owner.weights[node.name]
         entry: dict[str, Any] = {"name": node.name, "shape": list(value.shape), "dtype": str(value.dtype)}
         if quantization is not None and quantization.applies_to(node.name, value):
             data, q = _quantize(value, quantization.dtype)
@@ -128,12 +153,8 @@ def write_model(
             "outputs": {name: sig(name, s) for name, s in outputs},
         },
         "modelTopology": {
-            "node": [
-                {"name": n.name, "op": n.op, **({"input": n.inputs} if n.inputs else {}),
-                 **({"attr": n.attrs} if n.attrs else {})}
-                for n in graph.nodes.values()
-            ],
-            "library": {},
+            "node": [_node_json(n) for n in graph.nodes.values()],
+            "library": {"function": [_function_json(f) for f in graph.functions]} if graph.functions else {},
             "versions": {"producer": 1994},
         },
         "weightsManifest": [{"paths": paths, "weights": entries}],

@@ -104,21 +104,6 @@ def test_tracing_failure_is_a_conversion_error(tmp_path):
         convert_jax(shape_bug, {}, input_signatures=[((2, 3), np.float32)], model_dir=tmp_path / "m")
 
 
-def test_while_loop_and_long_scan_are_explained(tmp_path):
-    def loop(params, x):
-        return lax.while_loop(lambda c: c.sum() < 100.0, lambda c: c * 2.0, x)
-
-    with pytest.raises(UnsupportedPrimitiveError) as info:
-        convert_jax(loop, {}, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "w")
-    assert info.value.primitive == "while"
-
-    def long_scan(params, x):
-        return lax.scan(lambda c, _: (c + 1.0, None), x, None, length=5000)[0]
-
-    with pytest.raises(UnsupportedPrimitiveError, match="5000 steps"):
-        convert_jax(long_scan, {}, input_signatures=[((3,), np.float32)], model_dir=tmp_path / "s")
-
-
 def test_unsigned_leaves_in_int32_range_convert_and_others_are_named(tmp_path):
     import jax.numpy as jnp
     fn = lambda p, x: x + p["table"][0].astype(jnp.float32)

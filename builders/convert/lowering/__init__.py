@@ -28,9 +28,9 @@ def register(*names: str) -> Callable:
     return decorate
 
 
-# Primitives the interpreter expands itself: scan is unrolled, cond becomes a select,
-# custom_linear_solve runs its solve function.
-EXPANDED_PRIMITIVES = ("scan", "cond", "custom_linear_solve")
+# Primitives the interpreter expands itself: scan is unrolled or becomes a loop, while becomes a
+# loop (builders/convert/loops.py), cond becomes a select, custom_linear_solve runs its solve function.
+EXPANDED_PRIMITIVES = ("scan", "while", "cond", "custom_linear_solve")
 
 
 def supported_primitives() -> list[str]:
