@@ -19,7 +19,6 @@ import http.server
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,11 +28,12 @@ from pathlib import Path
 
 from .bundle import esbuild_binary
 from .errors import BuildError
+from .paths import TOOL_ROOT, node_executable
 from .proc import run_tool
 from .serve import CORSRequestHandler
 from .summary import human_bytes
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = TOOL_ROOT  # site_src/ and node_modules/ (builders/paths.py)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -68,7 +68,7 @@ def machine() -> dict[str, str]:
     info = {"nproc": str(os.cpu_count()), "cpu": cpu, "os": f"{platform.system()} {platform.release()}",
             # Other work on the machine slows every number down: keep the load next to the table.
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
-    for key, cmd in (("node", ["node", "--version"]), ("chromium", [CHROMIUM, "--version"])):
+    for key, cmd in (("node", [node_executable() or "node", "--version"]), ("chromium", [CHROMIUM, "--version"])):
         try:
             info[key] = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
@@ -240,7 +240,7 @@ def run_node(site: Path, specs: list[dict], settings: BenchSettings) -> list[dic
             models.append({**spec, "dir": str(folder)})
         job = {"models": models, "backends": backends, "runs": settings.runs, "warmups": settings.warmups}
         env = {**os.environ, "NODE_PATH": str(PROJECT_ROOT / "node_modules")}
-        out = run_tool(["node", runner], cwd=PROJECT_ROOT, env=env, input_text=json.dumps(job),
+        out = run_tool([node_executable() or "node", runner], cwd=PROJECT_ROOT, env=env, input_text=json.dumps(job),
                        timeout=settings.timeout_s * max(1, len(models) * len(backends)))
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     for row in rows:
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.warmups < 0:
         print("error: --runs must be >= 1 and --warmups >= 0", file=sys.stderr)
         return 2
-    if shutil.which("node") is None and not args.no_node:
+    if node_executable() is None and not args.no_node:
         print("error: node is not installed; install Node 20 or pass --no-node", file=sys.stderr)
         return 2
     settings = BenchSettings(Path(args.site).resolve(), backends, args.runs, args.warmups,

@@ -34,13 +34,14 @@ from .docs import build_docs
 from .errors import BuildError, ConfigError, StepError, StepErrors
 from .not_found import render_not_found
 from .page_weight import PageWeight, format_weights, over_budget, page_weights
+from .paths import TOOL_ROOT
 from .render import Renderer
 from .serve_command import serve_command
 from .service_worker import REGISTER_ENTRY, write_service_worker
 from .summary import StepRecord, format_summary
 from .tfjs_kernels import model_kernels
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = TOOL_ROOT  # the tool's templates/, site_src/, node_modules/, docs/ (builders/paths.py)
 STAMP = ".jaxweb-site"  # marks a folder this tool wrote, so a later build may replace it
 STAMP_CONTENT = {"tool": "jax-web-demos", "written_by": "python -m builders.build"}
 

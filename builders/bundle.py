@@ -10,6 +10,7 @@ from pathlib import Path
 from . import tfjs_kernels
 from .cache import Cache, hash_code, hash_files
 from .errors import BuildError
+from .paths import esbuild_executable
 from .proc import run_tool
 
 # `@tensorflow/tfjs` in page code means our slimmer union (no tfjs-layers / tfjs-data), and a
@@ -23,8 +24,8 @@ WASM_FILES = ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-bac
 
 
 def esbuild_binary(root: Path) -> Path:
-    binary = root / "node_modules" / ".bin" / "esbuild"
-    if not binary.exists():
+    binary = esbuild_executable(root / "node_modules")
+    if binary is None:
         raise BuildError("esbuild is not installed: run `npm ci` in the project folder (the README's "
                          "build command does it for you)")
     return binary

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from .config import SiteSettings
 from .demos.base import Page
+from .paths import TOOL_ROOT
 
-SOURCE = Path(__file__).resolve().parent.parent / "site_src" / "sw" / "sw.js"
+SOURCE = TOOL_ROOT / "site_src" / "sw" / "sw.js"
 REGISTER_ENTRY = ("sw-register", "site_src/sw/register.ts")
 MANIFEST_LINE = "const MANIFEST = {version: '', pages: {}}; // replaced at build time"
 

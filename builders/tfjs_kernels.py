@@ -22,6 +22,7 @@ import numpy as np
 
 from .cache import Cache, hash_files
 from .errors import BuildError
+from .paths import TOOL_ROOT
 
 BACKENDS = ("cpu", "webgl", "wasm")
 # Kernels TF.js runs around any model: dtype casts of inputs, clones and reshapes of results.
@@ -74,7 +75,7 @@ def model_kernels(model_dirs: Iterable[Path], cache: Cache) -> set[str]:
         return set()
     # Which kernels run depends on the models and on TF.js's version (the npm lock file).
     inputs = {"models": [(d / "model.json").read_text() for d in dirs],
-              "tfjs": hash_files([RUNNER, Path(__file__).resolve().parents[1] / "package-lock.json"])}
+              "tfjs": hash_files([RUNNER, TOOL_ROOT / "package-lock.json"])}
 
     def record(out: Path) -> list[str]:
         # Unknown (batch) sizes 1 and 2: broadcasting against a fixed size-1 axis, and the kernels it

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import TOOL_ROOT, esbuild_executable, node_executable
 from .dtypes import tfjs_dtype
 from .errors import NodeRuntimeError
 
@@ -21,19 +21,20 @@ RUNNER = Path(__file__).with_name("js") / "run_graph_model.cjs"
 # The site's faster kernels for TF.js's CPU and WASM backends (entry point; it imports siblings
 # in site_src/common/). `verify` registers them too, so it checks a model with the kernels the
 # pages run.
-FAST_KERNELS_SOURCE = Path(__file__).resolve().parents[2] / "site_src" / "common" / "fast_kernels.ts"
+FAST_KERNELS_SOURCE = TOOL_ROOT / "site_src" / "common" / "fast_kernels.ts"
 
 
 def find_node_modules() -> Path:
     """The node_modules folder holding @tensorflow/tfjs.
 
     `JAXWEB_NODE_MODULES` wins; otherwise the current directory and this
-    package's parents are searched.
+    package's parents are searched, then the tool's own (the installed tool carries one).
     """
     env = os.environ.get("JAXWEB_NODE_MODULES")
     candidates = [Path(env)] if env else []
     for base in (Path.cwd(), *Path(__file__).resolve().parents):
         candidates.append(base / "node_modules")
+    candidates.append(TOOL_ROOT / "node_modules")
     for candidate in candidates:
         if (candidate / "@tensorflow" / "tfjs" / "package.json").is_file():
             return candidate
@@ -47,7 +48,8 @@ def compiled_fast_kernels(node_modules: Path) -> Path | None:
     """`FAST_KERNELS_SOURCE` compiled to CommonJS for Node, or None when the source is not there.
 
     Compiled once per source version into `node_modules/.cache/jaxweb/`, where the module's own
-    `require('@tensorflow/tfjs-core')` resolves to the project's TF.js.
+    `require('@tensorflow/tfjs-core')` resolves to the project's TF.js (into `~/.cache/jaxweb/`
+    when that folder is read-only, as an installed tool's may be).
     """
     if not FAST_KERNELS_SOURCE.is_file():
         return None
@@ -56,13 +58,21 @@ def compiled_fast_kernels(node_modules: Path) -> Path | None:
     # copy is not.
     for source in sorted(p for p in FAST_KERNELS_SOURCE.parent.glob("*.ts") if not p.name.endswith("_test.ts")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    out = node_modules / ".cache" / "jaxweb" / f"fast_kernels-{digest.hexdigest()[:12]}.cjs"
+    name = f"fast_kernels-{digest.hexdigest()[:12]}.cjs"
+    out = node_modules / ".cache" / "jaxweb" / name
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(out.parent, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:  # an installed tool's folder may be read-only: the user's cache (`runner_env` sets NODE_PATH)
+        out = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jaxweb" / name
+        out.parent.mkdir(parents=True, exist_ok=True)
     if out.is_file():
         return out
-    esbuild = node_modules / ".bin" / "esbuild"
-    if not esbuild.exists():
+    esbuild = esbuild_executable(node_modules)
+    if esbuild is None:
         raise NodeRuntimeError("esbuild is not installed: run `npm ci` in the project folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.cjs")
     proc = subprocess.run([str(esbuild), str(FAST_KERNELS_SOURCE), "--bundle", "--platform=node", "--format=cjs",
                            "--packages=external", "--log-level=warning", f"--outfile={tmp}"],
@@ -80,7 +90,8 @@ def runner_env(stock_kernels: bool = False) -> dict[str, str]:
     site's faster CPU and WASM ones.
     """
     node_modules = find_node_modules()
-    env = {**os.environ, "TFJS_NODE_MODULES": str(node_modules)}
+    # NODE_PATH: the compiled kernels' `require('@tensorflow/tfjs-core')` when they are not in node_modules.
+    env = {**os.environ, "TFJS_NODE_MODULES": str(node_modules), "NODE_PATH": str(node_modules)}
     env.pop("TFJS_FAST_KERNELS", None)
     kernels = None if stock_kernels else compiled_fast_kernels(node_modules)
     if kernels is not None:
@@ -131,7 +142,7 @@ def write_input(name: str, value, file: Path) -> dict:
 
 def run_tfjs(jobs: Sequence[TfjsJob], backend: str = "cpu", timeout: float = 600) -> list[TfjsResult]:
     """Run all `jobs` in one Node process and return their outputs in order."""
-    node = shutil.which("node")
+    node = node_executable()
     if node is None:
         raise NodeRuntimeError("Node.js is not installed: install Node.js 20 or newer")
     env = runner_env()
