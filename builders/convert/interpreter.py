@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from .errors import ConversionError, UnsupportedDtypeError, UnsupportedPrimitive
 from .graph import Sym, is_static_dim
 from .lowering import INLINED_PRIMITIVES, LOWERINGS
 from .lowering.common import LoweringContext
+from .lowering.decompositions import TRACED_IMPLEMENTATIONS
 
 # Folding may not blow up a small constant into a big one (a broadcast of a bias to
 # the batch size, an iota): such results stay in the graph and are computed at run time.
@@ -171,6 +173,8 @@ class Interpreter:
             return loops.while_as_loop(self, eqn, invals)
         if name == "custom_linear_solve":
             return self._linear_solve(eqn, invals)
+        if name in TRACED_IMPLEMENTATIONS:
+            return self._traced(eqn, invals, TRACED_IMPLEMENTATIONS[name])
         if name == "cond":
             return self._cond(eqn, invals)
         lowering = LOWERINGS.get(name)
@@ -241,6 +245,22 @@ class Interpreter:
         syms = [self.materialize(v) for v in values]
         return self.ctx.graph.op("Pack", syms, {"axis": {"i": "0"}, "N": {"i": str(len(syms))}},
                                  shape=tuple(aval.shape), dtype=syms[0].dtype)
+
+    def _traced(self, eqn, invals: list[Value], impl) -> list[Value]:
+        """A primitive written in JAX (lowering/decompositions.py): trace it for these static
+        shapes and convert the result like the user's code."""
+        where = source_line(eqn, tuple(self.call_sites))
+        operands = [_fmt_aval(v.aval) for v in eqn.invars]
+        if any(not all(is_static_dim(d) for d in v.aval.shape) for v in eqn.invars):
+            raise UnsupportedPrimitiveError(eqn.primitive.name, operands, where,
+                                            hint="It is converted for static matrix sizes only.")
+        structs = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in eqn.invars]
+        try:
+            closed = jax.make_jaxpr(functools.partial(impl, **eqn.params))(*structs)
+        except NotImplementedError as exc:
+            raise UnsupportedPrimitiveError(eqn.primitive.name, operands, where,
+                                            hint=f"This form is not supported: {exc}.") from None
+        return self.run(closed.jaxpr, list(closed.consts), invals)
 
     def _linear_solve(self, eqn, invals: list[Value]) -> list[Value]:
         """`lax.custom_linear_solve`: its value is the `solve` function applied to the right-hand

@@ -145,7 +145,7 @@ def untranspose_constant_weights(graph: GraphBuilder) -> int:
     """
     changed = 0
     users = _consumers(graph)
-    for node in graph.nodes.values():
+    for node in list(graph.nodes.values()):  # a shared weight adds its transposed copy
         if node.op != "MatMul" or not node.attrs.get("transpose_b", {}).get("b"):
             continue
         weight = _const(graph, node.inputs[1])

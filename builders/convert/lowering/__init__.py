@@ -29,8 +29,9 @@ def register(*names: str) -> Callable:
 
 
 # Primitives the interpreter expands itself: scan is unrolled or becomes a loop, while becomes a
-# loop (builders/convert/loops.py), cond becomes a select, custom_linear_solve runs its solve function.
-EXPANDED_PRIMITIVES = ("scan", "while", "cond", "custom_linear_solve")
+# loop (builders/convert/loops.py), cond becomes a select, custom_linear_solve runs its solve function;
+# qr, eigh and svd are traced from their JAX implementations (decompositions.py).
+EXPANDED_PRIMITIVES = ("scan", "while", "cond", "custom_linear_solve", "qr", "eigh", "svd")
 
 
 def supported_primitives() -> list[str]:
