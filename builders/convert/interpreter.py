@@ -15,9 +15,8 @@ from . import loops
 from .dtypes import tf_enum
 from .errors import ConversionError, UnsupportedDtypeError, UnsupportedPrimitiveError
 from .graph import Sym, is_static_dim
-from .lowering import INLINED_PRIMITIVES, LOWERINGS
+from .lowering import INLINED_PRIMITIVES, LOWERINGS, TRACED_IMPLEMENTATIONS
 from .lowering.common import LoweringContext
-from .lowering.decompositions import TRACED_IMPLEMENTATIONS
 
 # Folding may not blow up a small constant into a big one (a broadcast of a bias to
 # the batch size, an iota): such results stay in the graph and are computed at run time.
@@ -247,19 +246,21 @@ class Interpreter:
                                  shape=tuple(aval.shape), dtype=syms[0].dtype)
 
     def _traced(self, eqn, invals: list[Value], impl) -> list[Value]:
-        """A primitive written in JAX (lowering/decompositions.py): trace it for these static
-        shapes and convert the result like the user's code."""
+        """A primitive written as a JAX function (lowering/decompositions.py, jax_defined.py):
+        trace it for these shapes (symbolic dimensions stay symbolic) and convert the result like
+        the user's code."""
         where = source_line(eqn, tuple(self.call_sites))
         operands = [_fmt_aval(v.aval) for v in eqn.invars]
-        if any(not all(is_static_dim(d) for d in v.aval.shape) for v in eqn.invars):
-            raise UnsupportedPrimitiveError(eqn.primitive.name, operands, where,
-                                            hint="It is converted for static matrix sizes only.")
         structs = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in eqn.invars]
         try:
             closed = jax.make_jaxpr(functools.partial(impl, **eqn.params))(*structs)
         except NotImplementedError as exc:
             raise UnsupportedPrimitiveError(eqn.primitive.name, operands, where,
                                             hint=f"This form is not supported: {exc}.") from None
+        except (TypeError, jax.errors.InconclusiveDimensionOperation):
+            # the implementation needs a number where the shape has a polymorphic dimension
+            raise UnsupportedPrimitiveError(eqn.primitive.name, operands, where,
+                                            hint="It is converted for static matrix sizes only.") from None
         return self.run(closed.jaxpr, list(closed.consts), invals)
 
     def _linear_solve(self, eqn, invals: list[Value]) -> list[Value]:

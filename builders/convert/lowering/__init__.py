@@ -29,14 +29,14 @@ def register(*names: str) -> Callable:
 
 
 # Primitives the interpreter expands itself: scan is unrolled or becomes a loop, while becomes a
-# loop (builders/convert/loops.py), cond becomes a select, custom_linear_solve runs its solve function;
-# qr, eigh and svd are traced from their JAX implementations (decompositions.py).
-EXPANDED_PRIMITIVES = ("scan", "while", "cond", "custom_linear_solve", "qr", "eigh", "svd")
+# loop (builders/convert/loops.py), cond becomes a select, custom_linear_solve runs its solve function.
+EXPANDED_PRIMITIVES = ("scan", "while", "cond", "custom_linear_solve")
 
 
 def supported_primitives() -> list[str]:
-    """Every primitive the converter can lower, inline or expand, sorted."""
-    return sorted(set(LOWERINGS) | set(EXPANDED_PRIMITIVES) | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
+    """Every primitive the converter can lower, inline, expand or trace, sorted."""
+    return sorted(set(LOWERINGS) | set(EXPANDED_PRIMITIVES) | set(TRACED_IMPLEMENTATIONS)
+                  | {p for p in INLINED_PRIMITIVES if p != "custom_lin"})
 
 
 from . import (  # noqa: E402,F401  (registration)
@@ -51,3 +51,9 @@ from . import (  # noqa: E402,F401  (registration)
     special,
     windows,
 )
+from .decompositions import DECOMPOSITIONS  # noqa: E402
+from .jax_defined import JAX_DEFINED  # noqa: E402
+
+# Primitives converted by tracing a JAX function of their operands for the operands' static shapes
+# (the interpreter's `_traced`): qr, eigh and svd written here, and those JAX itself defines so.
+TRACED_IMPLEMENTATIONS: dict[str, Callable] = {**DECOMPOSITIONS, **JAX_DEFINED}

@@ -218,4 +218,4 @@ def svd(a, *, full_matrices: bool = True, compute_uv: bool = True, subset_by_ind
 
 
 # primitive name -> function of (operands..., **params) returning the primitive's outputs
-TRACED_IMPLEMENTATIONS: dict[str, Callable] = {"qr": qr, "eigh": eigh, "svd": svd}
+DECOMPOSITIONS: dict[str, Callable] = {"qr": qr, "eigh": eigh, "svd": svd}

@@ -1,4 +1,7 @@
-"""`qr`, `eigh` and `svd` (builders/convert/lowering/decompositions.py) in TF.js, CPU and WASM.
+"""Primitives converted by tracing a JAX function, in TF.js on CPU and WASM: `qr`, `eigh` and `svd`
+(builders/convert/lowering/decompositions.py) and those JAX defines by its own implementation
+(jax_defined.py: `igamma`, `igammac`, `regularized_incomplete_beta`, `bessel_i0e`,
+`tridiagonal_solve`; this also catches a JAX upgrade that moves those private functions).
 
 Decompositions are not unique (signs, order of equal values), so each case converts a function of
 the decomposition that is: the product it reconstructs, its orthonormality and the values. The
@@ -10,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax import lax
 
 from builders.convert import convert_jax
 from builders.convert.errors import UnsupportedPrimitiveError
@@ -63,6 +67,26 @@ CASES = [
     _case("svd_values_only", svd_invariants(False, False), (2, 3, 21, 7), 10),
 ]
 
+_r = np.random.default_rng(12)
+_pos = [_r.uniform(0.05, 12, (b, 7)).astype(np.float32) for b in (1, 5)]
+_unit = [_r.uniform(0.01, 0.99, (b, 7)).astype(np.float32) for b in (1, 5)]
+_sig2 = [jax.ShapeDtypeStruct((None, 7), np.float32)] * 2
+CASES += [
+    # batch polymorphic: the series' while loops trace with a symbolic batch
+    Case("igamma", lambda p, a, x: lax.igamma(a, x), {}, _sig2, [[_pos[0], _pos[0] * 0.5],
+         [_pos[1], _pos[1][:, ::-1]]], polymorphic_shapes=["(b, 7)", "(b, 7)"], atol=1e-5, rtol=1e-4),
+    Case("igammac", lambda p, a, x: lax.igammac(a, x), {}, _sig2, [[_pos[1], _pos[1][:, ::-1]]],
+         polymorphic_shapes=["(b, 7)", "(b, 7)"], atol=1e-5, rtol=1e-4),
+    Case("betainc", lambda p, a, b, x: lax.betainc(a, b, x), {},
+         [jax.ShapeDtypeStruct((5, 7), np.float32)] * 3, [[_pos[1], _pos[1][::-1], _unit[1]]], atol=1e-5, rtol=1e-4),
+    Case("bessel_i0e", lambda p, x: lax.bessel_i0e(x), {}, [jax.ShapeDtypeStruct((5, 7), np.float32)],
+         [[(_pos[1] - 6) * 5]], atol=1e-6, rtol=1e-5),
+    Case("tridiagonal_solve", lambda p, dl, d, du, b: lax.linalg.tridiagonal_solve(dl, d, du, b), {},
+         [jax.ShapeDtypeStruct((2, 9), np.float32)] * 3 + [jax.ShapeDtypeStruct((2, 9, 3), np.float32)],
+         [[normal((2, 9), 13) * np.float32([0] + [1] * 8), normal((2, 9), 14) + 4,
+           normal((2, 9), 15) * np.float32([1] * 8 + [0]), normal((2, 9, 3), 16)]], atol=1e-4, rtol=1e-4),
+]
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
@@ -100,7 +124,6 @@ def test_polymorphic_matrix_size_is_refused(tmp_path):
 
 
 def test_eigh_subset_is_refused(tmp_path):
-    from jax import lax
 
     def fn(p, a):
         return lax.linalg.eigh(a, subset_by_index=(0, 2))[1]
