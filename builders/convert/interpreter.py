@@ -15,7 +15,7 @@ from . import loops
 from .dtypes import tf_enum
 from .errors import ConversionError, UnsupportedDtypeError, UnsupportedPrimitiveError
 from .graph import Sym, is_static_dim
-from .lowering import INLINED_PRIMITIVES, LOWERINGS, TRACED_IMPLEMENTATIONS
+from .lowering import INLINED_PRIMITIVES, LOWERINGS, TRACED_IMPLEMENTATIONS, scatter_windows
 from .lowering.common import LoweringContext
 
 # Folding may not blow up a small constant into a big one (a broadcast of a bias to
@@ -174,6 +174,8 @@ class Interpreter:
             return self._linear_solve(eqn, invals)
         if name in TRACED_IMPLEMENTATIONS:
             return self._traced(eqn, invals, TRACED_IMPLEMENTATIONS[name])
+        if name in scatter_windows.SCATTERS and not scatter_windows.is_simple(eqn):
+            return self._traced(eqn, invals, scatter_windows.element_scatter(name))
         if name == "cond":
             return self._cond(eqn, invals)
         lowering = LOWERINGS.get(name)

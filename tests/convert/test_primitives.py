@@ -165,6 +165,10 @@ def indexing_cases():
                np.array([0, 3], I32), np.array([4, 1], I32)),
         static("split", lambda x: jnp.split(x, [1, 4], axis=1), x),
         static("concatenate", lambda x: jnp.concatenate([x, 2 * x[:, :2]], axis=1), x),
+        static("stack_bool", lambda x: jnp.stack([x > 0, x < -1], axis=1), x),  # the stack primitive
+        static("unstack_axis2", lambda x: jnp.unstack(x * 2, axis=2), x),
+        Case("stack_poly", lambda p, x: jnp.stack([x, -x, x * x], axis=-1), {}, [((None, 6, 5), F32)],
+             [[x], [x[:1]]], polymorphic_shapes=["(b, 6, 5)"]),
         static("slice_strided", lambda x: x[::2, 1::3, ::-1], x),
         static("squeeze_expand_transpose", lambda x: jnp.transpose(x[:1], (2, 0, 1))[None], x),
         static("iota_select_clamp", lambda x: jnp.where(jnp.arange(5) > 2, jnp.clip(x, -0.5, 0.5), x), x),

@@ -1,7 +1,8 @@
 """Primitives converted by tracing a JAX function, in TF.js on CPU and WASM: `qr`, `eigh` and `svd`
 (builders/convert/lowering/decompositions.py) and those JAX defines by its own implementation
 (jax_defined.py: `igamma`, `igammac`, `regularized_incomplete_beta`, `bessel_i0e`,
-`tridiagonal_solve`; this also catches a JAX upgrade that moves those private functions).
+`tridiagonal_solve`; this also catches a JAX upgrade that moves those private functions), and
+scatters in XLA's general form rewritten as element scatters (scatter_windows.py).
 
 Decompositions are not unique (signs, order of equal values), so each case converts a function of
 the decomposition that is: the product it reconstructs, its orthonormality and the values. The
@@ -85,6 +86,45 @@ CASES += [
          [jax.ShapeDtypeStruct((2, 9), np.float32)] * 3 + [jax.ShapeDtypeStruct((2, 9, 3), np.float32)],
          [[normal((2, 9), 13) * np.float32([0] + [1] * 8), normal((2, 9), 14) + 4,
            normal((2, 9), 15) * np.float32([1] * 8 + [0]), normal((2, 9, 3), 16)]], atol=1e-4, rtol=1e-4),
+]
+
+
+
+def _window_scatter(p, x, i, u):
+    """Partial windows of 2 along the indexed axis; index 9 does not fit (dropped), -1 neither."""
+    dn = lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_window_dims=(),
+                                     scatter_dims_to_operand_dims=(0,))
+    return lax.scatter_max(x, i, u, dn, mode="fill")
+
+
+def _clipped_window_add(p, x, i, u):
+    """x.at[i, :2].add(u) with clamped starts: a partial window in the other axis."""
+    dn = lax.ScatterDimensionNumbers(update_window_dims=(1, 2), inserted_window_dims=(),
+                                     scatter_dims_to_operand_dims=(0,))
+    return lax.scatter_add(x, i, u, dn, mode="clip")
+
+
+def _batched_scatter_min(p, x, i, u):
+    """vmap of a scatter: operand and indices share a batch dimension (operand_batching_dims)."""
+    return jax.vmap(lambda xb, ib, ub: xb.at[ib].min(ub))(x, i, u)
+
+
+_x10 = normal((10,), 20)
+_x66 = normal((6, 6), 21)
+CASES += [
+    Case("scatter_partial_windows", _window_scatter, {},
+         [jax.ShapeDtypeStruct((10,), np.float32), jax.ShapeDtypeStruct((4, 1), np.int32),
+          jax.ShapeDtypeStruct((4, 2), np.float32)],
+         [[_x10, np.int32([[3], [9], [-1], [3]]), normal((4, 2), 22) + 1]]),
+    Case("scatter_clipped_window", _clipped_window_add, {},
+         [jax.ShapeDtypeStruct((6, 6), np.float32), jax.ShapeDtypeStruct((3, 1), np.int32),
+          jax.ShapeDtypeStruct((3, 2, 4), np.float32)],
+         [[_x66, np.int32([[0], [5], [-3]]), normal((3, 2, 4), 23)]]),
+    Case("scatter_batched_min", _batched_scatter_min, {},
+         [jax.ShapeDtypeStruct((3, 8), np.float32), jax.ShapeDtypeStruct((3, 5), np.int32),
+          jax.ShapeDtypeStruct((3, 5), np.float32)],
+         [[normal((3, 8), 24), np.int32([[0, 1, 1, 7, 9], [2, 2, 2, 3, 4], [-1, 0, 6, 6, 5]]),
+           normal((3, 5), 25)]]),
 ]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..graph import Sym, attr_int, attr_type, is_static_dim
 from . import register
-from .common import LoweringContext, out_aval
+from .common import LoweringContext, multi_output, out_aval
 
 
 @register("broadcast_in_dim")
@@ -80,6 +80,23 @@ def lower_concatenate(ctx: LoweringContext, eqn, *xs: Sym):
     axis = ctx.graph.const_array(np.int32(eqn.params["dimension"]), name="axis")
     return [ctx.graph.op("ConcatV2", [*xs, axis], {"N": attr_int(len(xs)), "Tidx": attr_type(np.int32)},
                          shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("stack")
+def lower_stack(ctx: LoweringContext, eqn, *xs: Sym):
+    """`jnp.stack` (a primitive of its own since JAX 0.8): TF's Pack."""
+    aval = out_aval(eqn)
+    return [ctx.graph.op("Pack", list(xs), {"axis": attr_int(int(eqn.params["axis"])), "N": attr_int(len(xs))},
+                         shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("unstack")
+def lower_unstack(ctx: LoweringContext, eqn, x: Sym):
+    """`jnp.unstack` / iterating over an array's axis: TF's Unpack, one output per slice."""
+    axis = int(eqn.params["axis"])
+    outs = [(tuple(v.aval.shape), v.aval.dtype) for v in eqn.outvars]
+    return multi_output(ctx, "Unpack", [x], {"axis": attr_int(axis), "num": attr_int(len(outs)),
+                                              "T": attr_type(x.dtype)}, outs)
 
 
 @register("iota")
