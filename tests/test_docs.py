@@ -253,6 +253,7 @@ def test_edit_links_appear_when_a_repository_is_configured(tmp_path):
 
 def _source_text() -> str:
     files = [p for p in (PROJECT_ROOT / "builders").rglob("*.py")]
+    files += sorted((PROJECT_ROOT / "build_support").glob("*.py"))  # messages of the wheel build
     files += [p for p in (PROJECT_ROOT / "site_src").rglob("*.ts") if not p.name.endswith("_test.ts")]
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
     # Join string literals split over lines ("...pass "\n f"polymorphic..." and '...' +\n '...').
