@@ -167,6 +167,9 @@ def convert_jax(
     interpreter = Interpreter(ctx, fold_constants=options.get("fold_constants", True), unroll_scans=unroll)
     outs = interpreter.run(closed.jaxpr, list(closed.consts), args)
 
+    if interpreter.dropped_debug:
+        notes.append(f"{len(interpreter.dropped_debug)} jax.debug call(s) left out of the model (they print or call "
+                     f"back during tracing only): {', '.join(sorted(set(interpreter.dropped_debug)))}")
     output_pairs: list[tuple[str, Sym]] = []
     for i, value in enumerate(outs):
         sym = interpreter.materialize(value)

@@ -29,6 +29,10 @@ NAME_PRESERVING = {"reshape", "broadcast_in_dim", "squeeze", "expand_dims", "con
                    "transpose", "copy", "copy_p"}
 
 
+# Side effects for the developer (jax.debug.print, jax.debug.callback): they have no value, and the
+# converted model has nowhere to print, so they are left out and the conversion warns.
+DEBUG_PRIMITIVES = {"debug_print", "debug_callback"}
+
 RANDOM_PRIMITIVES = {"random_seed", "random_wrap", "random_unwrap", "random_bits", "random_split",
                      "random_fold_in", "threefry2x32"}
 RANDOM_HINT = ("Random numbers are drawn at conversion time, and only from a key known then (a constant "
@@ -108,6 +112,7 @@ class Interpreter:
         self.origins: dict[str, tuple[tuple[int, ...], int, str, str]] = {}
         self._path: list[int] = []
         self.call_sites: list[str] = []  # source lines of the enclosing inlined calls
+        self.dropped_debug: list[str] = []  # source lines of the jax.debug calls left out
 
     def materialize(self, value: Value, eqn=None) -> Sym:
         if isinstance(value, Sym):
@@ -160,6 +165,9 @@ class Interpreter:
                 return self.run(inner, consts, invals)
             finally:
                 self.call_sites.pop()
+        if name in DEBUG_PRIMITIVES:  # jax.debug.print / callback: no value to compute; said in a warning
+            self.dropped_debug.append(source_line(eqn, tuple(self.call_sites)))
+            return []
         if self.fold_constants and self._foldable(eqn, invals):
             folded = self._fold(eqn, invals)
             if folded is not None:

@@ -259,7 +259,31 @@ def control_flow_cases():
     ]
 
 
-ALL_CASES = conv_cases() + window_cases() + indexing_cases() + math_cases() + dot_cases() + control_flow_cases()
+def jax_api_cases():
+    """Everyday JAX API whose primitives are new or easy to miss: jnp.tile, x.at[].subtract,
+    jax.checkpoint (remat2), sharding constraints, jax.debug.print, and the total-order comparisons
+    behind searchsorted, interp and histogram (-0.0 before +0.0, NaN last)."""
+    x = normal((3, 4), 71)
+    edges = np.array([-np.inf, -1.0, -0.0, 0.0, 0.5, np.nan], F32)
+    probes = np.array([-2.0, -0.0, 0.0, 0.25, 7.0, np.nan, -np.inf, np.inf], F32)
+    sharding = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+    return [
+        static("tile", lambda x: jnp.tile(x, (2, 3)), x),
+        static("at_subtract", lambda x: x.at[jnp.array([1, 1, 5])].subtract(3.0), x),
+        static("at_subtract_window", lambda x: x.at[1, :2].subtract(x[0, :2]), x),
+        static("checkpoint", lambda x: jax.checkpoint(lambda y: jnp.sin(y) * y)(x), x),
+        static("sharding_constraint", lambda x: lax.with_sharding_constraint(x * 2, sharding) + 1, x),
+        static("debug_print_dropped", lambda x: (jax.debug.print("x={x}", x=x), x * 2)[1], x),
+        static("searchsorted_total_order", lambda e, q: jnp.stack([jnp.searchsorted(e, q, side="left"),
+                                                                  jnp.searchsorted(e, q, side="right")]),
+               edges, probes),
+        static("interp", lambda x: jnp.interp(x, jnp.array([-1.0, 0.0, 1.0]), jnp.array([0.0, 1.0, 0.0])), x),
+        static("histogram", lambda x: jnp.histogram(x, bins=4, range=(-2, 2))[0], x),
+    ]
+
+
+ALL_CASES = (conv_cases() + window_cases() + indexing_cases() + math_cases() + dot_cases() + control_flow_cases()
+             + jax_api_cases())
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +312,11 @@ def test_control_flow_leaves_no_control_flow_nodes(outcomes):
     for name in ("scan_rnn_poly", "fori_loop", "cond_on_input", "switch_clamped_index"):
         ops = set(outcomes[name].result.op_counts)
         assert not ops & {"Switch", "Merge", "Enter", "Exit", "LoopCond", "While", "If", "StatelessWhile"}, ops
+
+
+def test_debug_print_is_left_out_with_a_warning(outcomes):
+    result = outcomes["debug_print_dropped"].result
+    assert any("jax.debug call(s) left out" in w for w in result.warnings), result.warnings
 
 
 def test_constant_weights_are_stored_untransposed(outcomes):

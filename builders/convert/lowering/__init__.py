@@ -14,7 +14,7 @@ LOWERINGS: dict[str, Callable] = {}
 # Primitives whose body is a jaxpr that the interpreter inlines.
 INLINED_PRIMITIVES = ("pjit", "jit", "closed_call", "core_call", "custom_jvp_call",
                       "custom_vjp_call", "custom_vjp_call_jaxpr", "remat", "checkpoint",
-                      "custom_lin")
+                      "custom_lin", "remat2")
 
 
 def register(*names: str) -> Callable:
@@ -53,7 +53,9 @@ from . import (  # noqa: E402,F401  (registration)
 )
 from .decompositions import DECOMPOSITIONS  # noqa: E402
 from .jax_defined import JAX_DEFINED  # noqa: E402
+from .total_order import TOTAL_ORDER  # noqa: E402
 
 # Primitives converted by tracing a JAX function of their operands for the operands' static shapes
-# (the interpreter's `_traced`): qr, eigh and svd written here, and those JAX itself defines so.
-TRACED_IMPLEMENTATIONS: dict[str, Callable] = {**DECOMPOSITIONS, **JAX_DEFINED}
+# (the interpreter's `_traced`): qr, eigh, svd and total-order comparisons written here, and those
+# JAX itself defines so.
+TRACED_IMPLEMENTATIONS: dict[str, Callable] = {**DECOMPOSITIONS, **JAX_DEFINED, **TOTAL_ORDER}

@@ -499,7 +499,7 @@ COMBINED_SCATTERS = {"scatter_max": "Max", "scatter-max": "Max", "scatter_min": 
 MAX_COMBINED_SCATTER_ELEMENTS = 1 << 24
 
 
-@register("scatter", "scatter-add", "scatter_add", *COMBINED_SCATTERS)
+@register("scatter", "scatter-add", "scatter_add", "scatter-sub", "scatter_sub", *COMBINED_SCATTERS)
 def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates: Sym):
     """`x.at[idx].set(v)` / `.add(v)` where each indexed axis takes one element, via ScatterNd.
 
@@ -563,9 +563,10 @@ def lower_scatter(ctx: LoweringContext, eqn, operand: Sym, indices: Sym, updates
         # Booleans as 0/1 int32: max is or, min is and, mul is and.
         out = ctx.cast(_combined_scatter(ctx, COMBINED_SCATTERS[eqn.primitive.name], ctx.cast(xt, value_dtype),
                                          clamped, ut, valid, k), xt.dtype)
-    elif eqn.primitive.name in ("scatter-add", "scatter_add"):
+    elif eqn.primitive.name in ("scatter-add", "scatter_add", "scatter-sub", "scatter_sub"):
         base = ctx.cast(xt, value_dtype)
-        out = ctx.cast(g.op("AddV2", [base, scatter_nd(masked)], shape=xt.shape, dtype=value_dtype), xt.dtype)
+        combine = "AddV2" if eqn.primitive.name.endswith("add") else "Sub"  # x.at[i].subtract(v)
+        out = ctx.cast(g.op(combine, [base, scatter_nd(masked)], shape=xt.shape, dtype=value_dtype), xt.dtype)
     else:
         ones = g.op("OnesLike", [ut], shape=ut.shape, dtype=value_dtype)
         hits = scatter_nd(g.op("Mul", [ones, weight], shape=ut.shape, dtype=value_dtype))

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 from jax import lax
 
 SCATTERS = {"scatter": lax.scatter, "scatter-add": lax.scatter_add, "scatter_add": lax.scatter_add,
+            "scatter-sub": lax.scatter_sub, "scatter_sub": lax.scatter_sub,
             "scatter-mul": lax.scatter_mul, "scatter_mul": lax.scatter_mul,
             "scatter-min": lax.scatter_min, "scatter_min": lax.scatter_min,
             "scatter-max": lax.scatter_max, "scatter_max": lax.scatter_max}

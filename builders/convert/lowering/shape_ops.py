@@ -99,6 +99,22 @@ def lower_unstack(ctx: LoweringContext, eqn, x: Sym):
                                               "T": attr_type(x.dtype)}, outs)
 
 
+@register("tile")
+def lower_tile(ctx: LoweringContext, eqn, x: Sym):
+    """`jnp.tile` (a primitive since JAX 0.8): TF's Tile."""
+    aval = out_aval(eqn)
+    reps = [int(r) for r in eqn.params["reps"]]
+    multiples = ctx.graph.const_array(np.array(reps, np.int32), name="multiples")
+    return [ctx.graph.op("Tile", [x, multiples], {"Tmultiples": attr_type(np.int32)},
+                         shape=aval.shape, dtype=aval.dtype)]
+
+
+@register("sharding_constraint", "layout_constraint", "reshard", "pvary")
+def lower_placement(ctx: LoweringContext, eqn, *xs: Sym):
+    """Where a value lives (devices, layout): nothing to compute in a single-device browser."""
+    return list(xs)
+
+
 @register("iota")
 def lower_iota(ctx: LoweringContext, eqn):
     aval = out_aval(eqn)
