@@ -23,6 +23,7 @@ Because esbuild is a native program, the wheel is tagged for the platform it was
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from jaxweb_files import DATA, NODE_REQUIREMENT, has_node_modules, write_tool_files
@@ -46,6 +47,8 @@ class BuildPy(build_py):
     which uses the checkout's own folders)."""
 
     def run(self):
+        if not self.editable_mode:  # build/lib/ persists in the tree: drop modules deleted since
+            shutil.rmtree(Path(self.build_lib) / "builders", ignore_errors=True)
         super().run()
         if not self.editable_mode:
             write_tool_files(_root(), Path(self.build_lib) / DATA)
