@@ -66,10 +66,66 @@ def _update_from_file(digest: Any, path: Path) -> None:
             digest.update(chunk)
 
 
+class _HashMemo:
+    """SHA-256 of files already read, by (path, size, mtime): a cached build does not read big inputs again.
+
+    Kept in `<cache>/file-hashes.json` (set by `Cache`); a file whose size or mtime moved is read
+    again. Like the entries' own check (`_check_file`), only an edit that restores both goes unseen.
+    """
+
+    LIMIT = 4096  # entries kept (the newest): the site's inputs are a few dozen big files
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.entries: dict[str, list] = {}
+
+    def use(self, path: Path) -> None:
+        if path == self.path:
+            return
+        self.path, self.entries = path, {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("files"), dict):
+                self.entries = data["files"]
+        except (OSError, ValueError):
+            pass  # missing or damaged: hashes are computed again
+
+    def get(self, path: Path, stat: os.stat_result) -> str | None:
+        entry = self.entries.get(os.path.abspath(path))
+        if isinstance(entry, list) and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return entry[2]
+        return None
+
+    def put(self, path: Path, stat: os.stat_result, sha: str) -> None:
+        self.entries.pop(os.path.abspath(path), None)
+        self.entries[os.path.abspath(path)] = [stat.st_size, stat.st_mtime_ns, sha]
+        if self.path is None:
+            return
+        while len(self.entries) > self.LIMIT:
+            self.entries.pop(next(iter(self.entries)))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}")
+            tmp.write_text(json.dumps({"format": FORMAT, "files": self.entries}), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only cache: hashes are remembered for this build only
+
+
+_MEMO = _HashMemo()
+MEMO_MIN_BYTES = 1 << 20  # smaller files are read again (cheaper than a lookup that can go stale)
+
+
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of one file's bytes (for pinned downloads)."""
+    """Hex SHA-256 of one file's bytes; a file of 1 MB or more is read once per size and mtime."""
+    stat = os.stat(path)
+    big = stat.st_size >= MEMO_MIN_BYTES
+    if big and (known := _MEMO.get(path, stat)) is not None:
+        return known
     digest = hashlib.sha256()
     _update_from_file(digest, path)
+    if big and os.stat(path).st_mtime_ns == stat.st_mtime_ns:  # not being written meanwhile
+        _MEMO.put(path, stat, digest.hexdigest())
     return digest.hexdigest()
 
 
@@ -275,6 +331,7 @@ class Cache:
         self.root = Path(root)
         self.enabled = enabled
         self.events: list[tuple[str, bool]] = []
+        _MEMO.use(self.root / "file-hashes.json")
 
     def key(self, step: str, inputs: Any) -> str:
         blob = json.dumps({"format": FORMAT, "step": step, "inputs": inputs}, sort_keys=True, default=str)

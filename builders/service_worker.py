@@ -6,7 +6,9 @@ list generated here; `site_src/sw/register.ts` (bundled like the demos' scripts,
 The list names each page's HTML, its script bundles, the stylesheet, the TF.js WASM binaries
 and the page's data files. Bundles have content-hashed names and models are reproducible,
 so a URL keeps its bytes until a build changes them; the manifest's `version` (a hash of
-every listed file) changes sw.js whenever any of them changes, which makes browsers update.
+every listed file) changes sw.js whenever any of them changes, which makes browsers update, and
+its `hashes` tell the worker which cached files are still this build's. The worker also makes
+the pages cross-origin isolated (COOP/COEP/CORP), which GitHub Pages cannot do with headers.
 """
 
 from __future__ import annotations
@@ -45,24 +47,36 @@ def page_files(page: Page, assets: dict[str, str], site: SiteSettings, wasm: lis
 
 
 def build_manifest(staging: Path, pages: list[Page], assets: dict[str, str], site: SiteSettings) -> dict:
-    """{"version", "pages": {html path: [urls]}} for every demo page and the index."""
-    # The threaded WASM build needs cross-origin isolation, which GitHub Pages cannot give,
-    # so pages never fetch it (see site_src/common/backend.ts): do not precache it.
-    wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm")
-                  if "threaded" not in p.name)
+    """{"version", "pages": {html path: [urls]}, "hashes": {url: hash}} for every demo page and the index.
+
+    `hashes` lets the worker keep a cached file across builds while its bytes stay the same and
+    drop it when they change; `version` (a hash of them all) changes sw.js with any listed file.
+    The threaded WASM binary is listed too: the worker makes pages cross-origin isolated, and
+    there TF.js picks it (site_src/common/backend.ts).
+    """
+    wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm"))
     manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", assets["css"]}
                                                            | ({assets[REGISTER_ENTRY[0]]}
                                                               if REGISTER_ENTRY[0] in assets else set()))}
     for page in pages:
         manifest.update(page_files(page, assets, site, wasm))
+    local_of = {_data_url(site, rel): rel for page in pages for rel in page.files}  # absolute data URL -> data/...
     digest = hashlib.sha256()
-    local = sorted({rel for urls in manifest.values() for rel in urls} |
-                   {rel for page in pages for rel in page.files})
-    for rel in local:
-        path = staging / rel
-        if path.is_file():  # absolute data URLs are hashed through their local copy in data/
-            digest.update(rel.encode() + b"\0" + path.read_bytes())
-    return {"version": digest.hexdigest()[:16], "pages": dict(sorted(manifest.items()))}
+    hashes = {}
+    for url in sorted({u for urls in manifest.values() for u in urls}):
+        path = staging / local_of.get(url, url)
+        if path.is_file():
+            hashes[url] = _file_hash(path)
+            digest.update(f"{url}\0{hashes[url]}\0".encode())
+    return {"version": digest.hexdigest()[:16], "pages": dict(sorted(manifest.items())), "hashes": hashes}
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
 
 
 def write_service_worker(staging: Path, pages: list[Page], assets: dict[str, str], site: SiteSettings) -> Path:

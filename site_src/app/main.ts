@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     backend = await initBackend(config.root, spec.backends ?? DEFAULT_BACKENDS);
     status.textContent = 'Loading the model…';
     model = await loadModel(dataUrl(config, spec.model),
-      (f) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f));
+      (f, detail) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f, detail));
     await warmUp(model);  // compiles the backend's kernels before the first real run
     const name = BACKEND_LABELS[backend] ?? backend;
     byTestId('backend').textContent = name;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {BackendChoice, BackendFailure, backendOrder, startFirst} from './backend_order';
 // The backend without kernels: each page's bundle registers the kernels it needs (builders/tfjs_kernels.py).
-import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
+import {getThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
 
 /** Backends in order of preference; the first that initialises is used. */
 export const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
@@ -17,9 +17,11 @@ let wasmConfigured = false;
  * Serve the WASM binaries from the site (`<root>assets/wasm/`) and never ask for the threaded
  * build unless the page is cross-origin isolated. tfjs-backend-wasm picks the threaded SIMD
  * binary when `SharedArrayBuffer` can be posted to a MessageChannel; browsers only allow that on
- * cross-origin-isolated pages (COOP + COEP headers), which GitHub Pages cannot send. Forcing the
- * flag off makes that choice explicit (and holds even where an older browser exposes
- * `SharedArrayBuffer` without isolation): such pages get the single-threaded SIMD build.
+ * cross-origin-isolated pages (COOP + COEP headers). GitHub Pages cannot send them: the site's
+ * service worker adds them (site_src/sw/sw.js), so from the second visit on pages are isolated
+ * and run on every core. Without isolation (first visit, no service worker, `file://`) the flag
+ * is forced off (it holds even where an older browser exposes `SharedArrayBuffer` without
+ * isolation): such pages get the single-threaded SIMD build.
  * Safe to call more than once; must run before the WASM backend initialises.
  */
 export function configureWasm(root: string): void {
@@ -92,7 +94,25 @@ export async function startBackend(root: string,
   const software = !requested && preferred.includes('webgl') ? softwareWebGLRenderer() : null;
   if (software) console.info(`WebGL is software-rendered here (${software}): trying WASM first`);
   const restricted = DEFAULT_BACKENDS.some((b) => !preferred.includes(b));
-  return startFirst(backendOrder(preferred, requested, software !== null, restricted), setBackendOrThrow);
+  const choice = await startFirst(backendOrder(preferred, requested, software !== null, restricted), setBackendOrThrow);
+  recordWasmThreads(choice.backend);
+  return choice;
+}
+
+/**
+ * How many threads the WASM backend runs on, or null for another backend. Written to
+ * `<html data-wasm-threads>` (the tests read it): more than 1 only on a cross-origin-isolated page.
+ */
+export function recordWasmThreads(backend: string, doc: Document = document): number | null {
+  if (backend !== 'wasm') return null;
+  let threads = 1;
+  try {
+    threads = getThreadsCount();
+  } catch {
+    // not initialised: single-threaded
+  }
+  doc.documentElement.dataset.wasmThreads = String(threads);
+  return threads;
 }
 
 /** `startBackend`, for pages that only need the name of the backend that started. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {BACKEND_LABELS, initBackend} from '../common/backend';
 import {dataUrl, readPageConfig} from '../common/config';
-import {loadModel} from '../common/model';
+import {combinedProgress, loadModel, LoadProgress} from '../common/model';
 import {showError, showProgress} from '../common/progress';
 import {decodeMatrix, formatMatrix, JsonMatrix, maxAbsDiff, parseRows} from './rows';
 
@@ -29,12 +29,15 @@ async function main(): Promise<void> {
   input.value = inputs.map((r) => r.join(', ')).join('\n');
 
   const backend = await initBackend(config.root);
-  const fractions = page.models.map(() => 0);
-  const models = await Promise.all(page.models.map((m, i) => loadModel(dataUrl(config, m.url), (f) => {
-    fractions[i] = f;
-    showProgress(bar, null, fractions.reduce((a, b) => a + b, 0) / fractions.length);
-  })));
-  status.textContent = `Models loaded; running on ${BACKEND_LABELS[backend] ?? backend}.`;
+  const label = document.querySelector<HTMLElement>('[data-testid="progress-label"]');
+  let loaded: LoadProgress | undefined;
+  const reporters = combinedProgress(page.models.length, (f, detail) => {
+    loaded = detail;
+    showProgress(bar, label, f, detail);
+  });
+  const models = await Promise.all(page.models.map((m, i) => loadModel(dataUrl(config, m.url), reporters[i])));
+  const source = loaded?.fromCache ? ' from the offline cache' : '';
+  status.textContent = `Models loaded${source}; running on ${BACKEND_LABELS[backend] ?? backend}.`;
 
   const compute = () => {
     messages.replaceChildren();

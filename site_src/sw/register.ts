@@ -10,6 +10,8 @@ export interface CacheReply { type: 'cached' | 'cache-failed'; page: string; fil
  */
 export async function registerServiceWorker(doc: Document = document): Promise<void> {
   const html = doc.documentElement;
+  // Whether this page may run threaded WASM (the service worker's headers, from its second load on).
+  html.dataset.isolated = String(Boolean(globalThis.crossOriginIsolated));
   if (!('serviceWorker' in navigator) || !window.isSecureContext) {
     html.dataset.offline = 'unsupported';
     return;
