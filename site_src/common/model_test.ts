@@ -16,6 +16,7 @@ test('formatBytes shows MB from 1 MB on, else KB', () => {
   assert.equal(formatBytes(3.1e6, 9.8e6), '3.1 of 9.8 MB');
   assert.equal(formatBytes(12e6, 9.8e6), '9.8 of 9.8 MB');
   assert.equal(formatBytes(200e3, 512e3), '200 of 512 KB');
+  assert.equal(formatBytes(8, 24), '8 of 24 bytes');
   assert.equal(progressText(0.5, {loaded: 1e6, total: 2e6, fromCache: true}), '1.0 of 2.0 MB, from the offline cache');
   assert.equal(progressText(0.25), '25%');
 });
@@ -34,7 +35,7 @@ function files(cached: boolean): Record<string, () => Response> {
   const model = {format: 'graph-model', modelTopology: topology,
     weightsManifest: [{paths: ['s1.bin', 's2.bin'], weights: [{name: 'w', shape: [4], dtype: 'float32'}]}]};
   const w = new Float32Array([1, 2, 3, 4]);
-  const headers = cached ? {[SOURCE_HEADER]: 'cache'} : {};
+  const headers: Record<string, string> = cached ? {[SOURCE_HEADER]: 'cache'} : {};
   return {
     '/m/model.json': () => new Response(JSON.stringify(model)),
     '/m/s1.bin': () => new Response(w.slice(0, 2), {headers}),
