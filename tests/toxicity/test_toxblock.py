@@ -1,0 +1,106 @@
+"""tox-block 0.1.2 in Flax against the Keras maths in float64 NumPy, and its README's outputs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from builders.demos.toxicity import toxblock
+
+from .toxblock_corpus import sentences
+
+ROOT = Path(__file__).resolve().parents[2]
+# The build's download folder (`Cache(".cache").root / "toxicity-downloads"`): fetched once, reused.
+DOWNLOADS = ROOT / ".cache" / "toxicity-downloads"
+
+# tox_block's README (the wheel's METADATA): make_predictions([...], rescale=True).
+README = {
+    "Good morning my friend, I hope you're having a fantastic day!": {
+        "toxic": 0.05347811430692673, "severe_toxic": 0.0006274021579883993, "obscene": 0.004466842859983444,
+        "threat": 0.009578478522598743, "insult": 0.00757843442261219, "identity_hate": 0.002106667961925268},
+    "I will kill you, you fucking idiot!": {
+        "toxic": 0.9998679757118225, "severe_toxic": 0.7870362997055054, "obscene": 0.9885633587837219,
+        "threat": 0.8483908176422119, "insult": 0.9883397221565247, "identity_hate": 0.171059250831604},
+    "I do strongly disagree with the fascist views of this joke that calls itself a political party.": {
+        "toxic": 0.026190076023340225, "severe_toxic": 7.185135473264381e-05, "obscene": 0.0009493605466559529,
+        "threat": 0.00012321282702032477, "insult": 0.0029190618079155684, "identity_hate": 0.0022098885383456945},
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> toxblock.ToxBlockModel:
+    return toxblock.load(DOWNLOADS)
+
+
+@pytest.fixture(scope="module")
+def corpus(model) -> list[str]:
+    return sentences(sorted(model.tokenizer.word_index, key=model.tokenizer.word_index.get))
+
+
+def test_readme_outputs_reproduced(model):
+    # The README's numbers are float32 Keras outputs printed to 17 digits; ours differ in the last
+    # float32 bits only (the README itself shows two runs differing by 1.2e-7).
+    texts = list(README)
+    raw = toxblock.reference_probabilities(model.keras_params, model.tokenizer.encode(texts))
+    got = toxblock.rescale_probabilities(raw)
+    worst = 0.0
+    for text, row in zip(texts, got):
+        print(text)
+        for label, value in zip(toxblock.LABELS, row):
+            expected = README[text][label]
+            print(f"  {label:14} ours {value:.9f}  README {expected:.9f}")
+            worst = max(worst, abs(value - expected))
+    print(f"max |ours - README| = {worst:.3g}")
+    assert worst <= 1e-6
+
+
+def test_flax_matches_float64_reference(model, corpus):
+    ids = model.tokenizer.encode(corpus)
+    assert len(corpus) >= 280 and ids.shape == (len(corpus), 100) and ids.dtype == np.int32
+    # The corpus reaches every case of the tokenizer: empty rows, full (truncated) rows, partly padded.
+    filled = (ids != 0).sum(axis=1)
+    assert (filled == 0).sum() >= 3 and (filled == 100).sum() >= 15 and ((filled > 0) & (filled < 100)).sum() >= 150
+    start = time.perf_counter()
+    expected = toxblock.reference_probabilities(model.keras_params, ids)
+    reference_s = time.perf_counter() - start
+    got = np.asarray(jax.jit(toxblock.make_apply(rescale=False))(model.params, ids), np.float64)
+    error = float(np.abs(got - expected).max())
+    print(f"{len(corpus)} sentences: max |Flax float32 - NumPy float64| = {error:.3g} "
+          f"(reference {reference_s:.1f} s)")
+    assert error <= 2e-6
+    # Not a constant model: the corpus has confident toxic and clean sentences.
+    assert (expected[:, 0] > 0.9).sum() >= 10 and (expected[:, 0] < 0.1).sum() >= 100
+    # The unrolled Python loop computes the same as the scan.
+    few = ids[:4]
+    unrolled = np.asarray(jax.jit(toxblock.make_apply(loop="python", rescale=False))(model.params, few))
+    assert np.abs(unrolled - got[:4]).max() <= 1e-6
+
+
+def test_tokenizer_is_keras_texts_to_sequences(model):
+    tok = model.tokenizer
+    assert tok.num_words == 20000 and len(tok.word_index) == 300257
+    words = tok.words("Hello, WORLD!! it's a-test\tof\nsplitting  ")
+    assert words == ["hello", "world", "it's", "a", "test", "of", "splitting"]
+    rare = next(w for w, i in tok.word_index.items() if i == 25000)
+    ids = tok.sequence(f"the {rare} xqzzyv the")
+    assert ids == [tok.word_index["the"]] * 2  # past num_words and unknown words are dropped
+    row = tok.encode(["the " * 150])[0]
+    assert (row == tok.word_index["the"]).all()
+    row = tok.encode(["you the"])[0]
+    assert row[:98].tolist() == [0] * 98 and row[98:].tolist() == [tok.word_index["you"], tok.word_index["the"]]
+    vocab = tok.vocabulary()
+    assert len(vocab) == 19999 and vocab[0] == next(w for w, i in tok.word_index.items() if i == 1)
+
+
+def test_rescaling_is_tox_blocks_min_max(model):
+    lo, hi = toxblock.RESCALE_PROBA["severe_toxic"]
+    p = np.zeros((3, 6))
+    p[:, 1] = [0.0, lo + (hi - lo) / 2, 0.9]
+    out = toxblock.rescale_probabilities(p)
+    assert out[0, 1] == pytest.approx(lo / (hi - lo))  # |p - min|: tox-block takes the absolute value
+    assert out[1, 1] == pytest.approx(0.5)
+    assert out[2, 1] == 1.0  # past the max: clipped, so [1 - p, p] stays a probability pair
