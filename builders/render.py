@@ -35,7 +35,9 @@ def content_security_policy(site: SiteSettings) -> str:
         extra = f" {parts.scheme}://{parts.netloc}"
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
+        # blob: for threaded WASM: TF.js starts its pthread workers from blob URLs that importScripts()
+        # the backend's own code, also a blob URL (only on cross-origin-isolated pages: site_src/sw/sw.js).
+        "script-src 'self' 'wasm-unsafe-eval' blob:",
         "style-src 'self' 'unsafe-inline'",
         f"img-src 'self' data: blob:{extra}",
         f"connect-src 'self'{extra}",

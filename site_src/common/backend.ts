@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import {BackendChoice, BackendFailure, backendOrder, startFirst} from './backend_order';
+import {BackendChoice, BackendFailure, backendOrder, startFirst, wasmThreads} from './backend_order';
 // The backend without kernels: each page's bundle registers the kernels it needs (builders/tfjs_kernels.py).
-import {getThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
+import {getThreadsCount, setThreadsCount, setWasmPaths} from '@tensorflow/tfjs-backend-wasm/dist/base';
 
 /** Backends in order of preference; the first that initialises is used. */
 export const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
@@ -28,6 +28,7 @@ export function configureWasm(root: string): void {
   if (wasmConfigured) return;
   setWasmPaths(new URL(root + 'assets/wasm/', document.baseURI).href);
   if (!globalThis.crossOriginIsolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  else setThreadsCount(wasmThreads(new URLSearchParams(location.search).get('threads'), navigator.hardwareConcurrency));
   wasmConfigured = true;
 }
 

@@ -59,3 +59,16 @@ export async function startFirst(order: readonly string[], start: (name: string)
   }
   throw new Error(`no TF.js backend could be started (${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
 }
+
+/** The threaded WASM pool's size: its prebuilt workers. */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * How many threads the threaded WASM build runs on: `?threads=N` when given (1 to 8), else every
+ * logical core up to 8. TF.js's own default is half the cores, which is one on a 2-core machine.
+ */
+export function wasmThreads(requested: string | null, cores: number | undefined): number {
+  const asked = requested === null ? NaN : Number(requested);
+  const wanted = Number.isInteger(asked) && asked >= 1 ? asked : (cores || 1);
+  return Math.max(1, Math.min(MAX_WASM_THREADS, wanted));
+}

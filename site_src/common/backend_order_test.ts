@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {backendOrder, startFirst} from './backend_order';
+import {backendOrder, startFirst, wasmThreads} from './backend_order';
 
 const DEFAULT_BACKENDS = ['webgl', 'wasm', 'cpu'];
 
@@ -47,4 +47,15 @@ test('when no backend starts, the error lists every reason', async () => {
     {message: 'no TF.js backend could be started (wasm: wasm broke; cpu: cpu broke)'});
   assert.deepEqual(lines, ["TF.js backend 'wasm' failed to start: wasm broke; trying 'cpu'",
     "TF.js backend 'cpu' failed to start: cpu broke; no backend left to try"]);
+});
+
+test('wasmThreads: ?threads=N when valid, else every core, within 1..8', () => {
+  assert.equal(wasmThreads(null, 2), 2);
+  assert.equal(wasmThreads(null, 64), 8);
+  assert.equal(wasmThreads(null, undefined), 1);
+  assert.equal(wasmThreads('4', 2), 4);
+  assert.equal(wasmThreads('0', 2), 2);
+  assert.equal(wasmThreads('two', 2), 2);
+  assert.equal(wasmThreads('1.5', 6), 6);
+  assert.equal(wasmThreads('12', 2), 8);
 });

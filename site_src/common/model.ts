@@ -33,13 +33,11 @@ export function manifestBytes(manifest: {weights: WeightEntry[]}[] | undefined):
   return total;
 }
 
-/** "3.1 of 9.8 MB" (KB below 1 MB). */
+/** "3.1 of 9.8 MB" (KB below 1 MB, bytes below 1 KB). */
 export function formatBytes(loaded: number, total: number): string {
-  const mb = total >= 1e6;
-  const unit = mb ? 1e6 : 1e3;
-  const digits = mb ? 1 : 0;
+  const [unit, name, digits] = total >= 1e6 ? [1e6, 'MB', 1] : total >= 1e3 ? [1e3, 'KB', 0] : [1, 'bytes', 0];
   const show = (n: number) => (n / unit).toFixed(digits);
-  return `${show(Math.min(loaded, total))} of ${show(total)} ${mb ? 'MB' : 'KB'}`;
+  return `${show(Math.min(loaded, total))} of ${show(total)} ${name}`;
 }
 
 /** A copy of `response` whose body calls `onBytes` for every chunk as it is read. */

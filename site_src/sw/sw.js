@@ -120,6 +120,18 @@ self.addEventListener('message', (event) => {
   })());
 });
 
+// Set once a page fetched from the network differs from this worker's manifest: the site was
+// rebuilt since this worker was installed, so its hashes cannot tell a current file from an old
+// one. It then answers from the network first (the cache only offline) until the new worker,
+// which the browser is installing meanwhile, takes over.
+let outdated = false;
+
+/** Hex SHA-256 (16 digits, as the manifest writes them) of a response's body. */
+async function shortHash(response) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
+  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * The site's files: this build's cached copy first (its hash says it is current), else the
  * network (then cached); pages (HTML) network first, so a new build shows up at once. The cache
@@ -132,7 +144,7 @@ async function respond(event) {
   const listed = known.has(url);
   const cache = listed ? await caches.open(CACHE) : null;
   const page = request.mode === 'navigate' || url.endsWith('.html');
-  if (listed && !page) {
+  if (listed && !page && !outdated) {
     const cached = await current(cache, url);
     if (cached) return withHeaders(cached, sameOrigin, {[SOURCE_HEADER]: 'cache'});
   }
@@ -143,8 +155,15 @@ async function respond(event) {
   }
   try {
     const response = await fetch(outgoing);
+    if (page && listed && response.ok && !outdated && hashes.has(url)) {
+      // Before the page's own requests start: a page that is not this build's means a new build.
+      if ((await shortHash(response.clone())) !== hashes.get(url)) {
+        outdated = true;
+        self.registration.update().catch(() => undefined);
+      }
+    }
     // Not awaited: the page reads the body as it arrives (its progress bar counts the bytes).
-    if (listed) event.waitUntil(store(cache, url, response).catch(() => undefined));
+    if (listed && !outdated) event.waitUntil(store(cache, url, response).catch(() => undefined));
     return withHeaders(response, sameOrigin);
   } catch (err) {
     const cached = listed ? await cache.match(url) : await caches.match(url);
