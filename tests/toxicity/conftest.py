@@ -21,7 +21,7 @@ def embedded_dir(tmp_path_factory) -> Path:
 
     tmp = tmp_path_factory.mktemp("toxicity")
     ctx = BuildContext(site=None, cache=Cache(tmp / "cache"), profile="smoke", project_root=ROOT)
-    page = toxicity.build_assets(toxicity.Config(), ctx)
+    page = toxicity.build_assets(toxicity.Config(source="embedded"), ctx)
     out = tmp / "site-models"
     out.mkdir()
     for site_path, src in page.files.items():

@@ -128,4 +128,4 @@ def test_bad_pins_and_labels_are_reported(tmp_path):
                                               official_sha256=["model.json"]), context(tmp_path))
     with pytest.raises(BuildError, match=r"labels: insult not produced by the embedded model \(its labels: "
                                          r"profanity\)"):
-        toxicity.build_assets(toxicity.Config(labels=["insult"]), context(tmp_path))
+        toxicity.build_assets(toxicity.Config(source="embedded", labels=["insult"]), context(tmp_path))

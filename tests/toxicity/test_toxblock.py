@@ -104,3 +104,45 @@ def test_rescaling_is_tox_blocks_min_max(model):
     assert out[0, 1] == pytest.approx(lo / (hi - lo))  # |p - min|: tox-block takes the absolute value
     assert out[1, 1] == pytest.approx(0.5)
     assert out[2, 1] == 1.0  # past the max: clipped, so [1 - p, p] stays a probability pair
+
+
+@pytest.fixture(scope="module")
+def toxblock_page():
+    """The default source's page, built through the project's build cache (.cache/toxicity-toxblock)."""
+    from builders.cache import Cache
+    from builders.demos import toxicity
+    from builders.demos.base import BuildContext
+
+    ctx = BuildContext(site=None, cache=Cache(ROOT / ".cache"), profile="default", project_root=ROOT)
+    assert toxicity.Config().source == "toxblock" and toxicity.Config.SMOKE["source"] == "embedded"
+    return toxicity.build_assets(toxicity.Config(), ctx)
+
+
+@pytest.fixture(scope="module")
+def toxblock_dir(toxblock_page, tmp_path_factory) -> Path:
+    """A folder laid out like `_site/data/models/toxicity/` for the toxblock source."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("toxblock-site")
+    for site_path, src in toxblock_page.files.items():
+        shutil.copyfile(src, out / Path(site_path).name)
+    return out
+
+
+def test_converted_model_is_one_loop_with_params_once(toxblock_page, toxblock_dir):
+    import json
+
+    manifest = toxblock_page.data["manifest"]
+    print({k: manifest[k] for k in ("params", "param_bytes", "weight_bytes", "model_bytes", "model_json_bytes",
+                                    "graph_nodes", "while_loops", "tfjs_vs_jax_max_abs_error", "seconds")})
+    assert manifest["params"] == 1_045_756
+    # Weights once (an unrolled scan would carry the LSTM kernels 100 times): within 1 KB of the params.
+    assert manifest["param_bytes"] <= manifest["weight_bytes"] <= manifest["param_bytes"] + 1024
+    assert manifest["while_loops"] == 1 and manifest["model_json_bytes"] < 100_000
+    assert manifest["tfjs_vs_jax_max_abs_error"] <= 1e-5
+    graph = json.loads((toxblock_dir / "model.json").read_text())
+    (signature_input,) = graph["signature"]["inputs"].values()
+    assert signature_input["dtype"] == "DT_INT32"
+    assert [int(d["size"]) for d in signature_input["tensorShape"]["dim"]] == [-1, 100]
+    spec = json.loads((toxblock_dir / "keras_tokenizer.json").read_text(encoding="utf-8"))
+    assert len(spec["words"]) == 19999 and spec["words"][:3] == ["the", "to", "of"] and spec["num_words"] == 20000

@@ -1,9 +1,13 @@
 """The toxicity demo: a guestbook that moderates messages on the device (and on the server).
 
-Two model sources, chosen in `site.toml`:
+Three model sources, chosen in `site.toml`:
 
-- `embedded` (default, offline): `alt-profanity-check`'s TF-IDF + calibrated linear SVMs,
-  ported to JAX, converted to TF.js by our converter, with its vectorizer exported as JSON;
+- `toxblock` (default): PyPI `tox-block` 0.1.2's Keras BiLSTM (MIT, trained on the Jigsaw toxic
+  comments), read from its wheel (fetched with `pip download`, pinned by SHA-256), ported to Flax,
+  converted by our converter (the LSTM stays one loop), with its Keras tokenizer's 19,999 words
+  exported as JSON; six labels.
+- `embedded` (offline, the smoke profile's): `alt-profanity-check`'s TF-IDF + calibrated linear
+  SVMs, ported to JAX, converted to TF.js by our converter, with its vectorizer exported as JSON;
   one label, `profanity`.
 - `official`: the TF.js toxicity model and USE vocabulary, downloaded (or copied) at build
   time, SHA-256 checked, published with the site; seven labels. If unreachable, the build
@@ -22,7 +26,7 @@ from ... import convert as converter
 from ...cache import hash_code, hash_files
 from ...errors import BuildError
 from ..base import BuildContext, Page
-from . import embedded, official, profanity
+from . import embedded, official, profanity, toxblock, toxblock_build
 
 NAME = "toxicity"
 
@@ -35,8 +39,10 @@ OFFICIAL_VOCAB_URL = "https://storage.googleapis.com/tfjs-models/savedmodel/univ
 class Config:
     """`[demos.toxicity]`: the guestbook with on-device moderation."""
 
-    source: Literal["embedded", "official"] = field(default="embedded", metadata={
-        "doc": "`embedded`: alt-profanity-check ported to TF.js (offline, label `profanity`). "
+    source: Literal["toxblock", "embedded", "official"] = field(default="toxblock", metadata={
+        "doc": "`toxblock`: tox-block 0.1.2's BiLSTM from PyPI, ported to Flax (six labels: toxic, "
+               "severe_toxic, obscene, threat, insult, identity_hate). "
+               "`embedded`: alt-profanity-check ported to TF.js (offline, label `profanity`). "
                "`official`: the TF.js toxicity model + USE vocabulary from `official_*` (seven labels)."})
     threshold: float = field(default=0.9, metadata={
         "doc": "Default confidence threshold: a label matches only when max(p) > threshold "
@@ -59,7 +65,7 @@ class Config:
     download_timeout: float = field(default=60.0, metadata={
         "doc": "Seconds to wait for each official file.", "min": 1.0})
     verify_batch_sizes: list[int] = field(default_factory=lambda: [1, 5], metadata={
-        "doc": "Batch sizes the embedded model is verified with in TF.js at build time."})
+        "doc": "Batch sizes the embedded and toxblock models are verified with in TF.js at build time."})
 
     # Smoke builds must work offline.
     SMOKE: ClassVar[dict] = {"source": "embedded"}
@@ -80,6 +86,26 @@ def _embedded_assets(config: Config, ctx: BuildContext) -> tuple[dict, dict[str,
     client = {"source": "embedded", "modelUrl": "models/toxicity/model.json",
               "vectorizerUrl": f"models/toxicity/{embedded.VECTORIZER_FILE}",
               "modelLabels": [manifest["label"]]}
+    return manifest, files, client
+
+
+def _toxblock_assets(config: Config, ctx: BuildContext) -> tuple[dict, dict[str, Path], dict]:
+    inputs = {"verify": config.verify_batch_sizes, "wheel": toxblock.WHEEL.sha256,
+              "code": hash_code(converter, toxblock, toxblock_build)}
+    download_dir = ctx.cache.root / f"{NAME}-downloads"
+    try:
+        result = ctx.cache.run("toxicity-toxblock", inputs, lambda out: toxblock_build.build_toxblock(
+            out, download_dir, config.verify_batch_sizes))
+    except BuildError as exc:
+        if "could not download" not in str(exc):
+            raise
+        raise BuildError(f"demos.toxicity: {exc}; or set demos.toxicity.source = \"embedded\" (offline)") from None
+    manifest = result.value
+    files = {f"data/models/toxicity/{p.name}": p for p in sorted((result.path / toxblock_build.MODEL_DIR).iterdir())}
+    files[f"data/models/toxicity/{toxblock_build.TOKENIZER_FILE}"] = result.path / toxblock_build.TOKENIZER_FILE
+    client = {"source": "toxblock", "modelUrl": "models/toxicity/model.json",
+              "tokenizerUrl": f"models/toxicity/{toxblock_build.TOKENIZER_FILE}",
+              "modelLabels": manifest["labels"]}
     return manifest, files, client
 
 
@@ -119,6 +145,8 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
             source = "embedded"
     if source == "embedded":
         manifest, files, client = _embedded_assets(config, ctx)
+    elif source == "toxblock":
+        manifest, files, client = _toxblock_assets(config, ctx)
     model_labels = client["modelLabels"]
     unknown = [label for label in config.labels if label not in model_labels]
     if unknown:
@@ -130,6 +158,10 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
     if source == "embedded":
         summary["max |err| TF.js vs JAX"] = f"{manifest['tfjs_vs_jax_max_abs_error']:.2g}"
         summary["max |err| JAX vs sklearn"] = f"{manifest['jax_vs_sklearn_max_abs_error']:.2g}"
+    if source == "toxblock":
+        summary["max |err| TF.js vs JAX"] = f"{manifest['tfjs_vs_jax_max_abs_error']:.2g}"
+        summary["max |err| JAX vs Keras maths"] = f"{manifest['jax_vs_reference_max_abs_error']:.2g}"
+        summary["weights"] = f"{manifest['weight_bytes']:,} B for {manifest['params']:,} params"
     benchmarks = []
     if source == "official":
         # The official model.json has no signature, so describe its inputs: one text of 16 tokens.
