@@ -42,6 +42,7 @@ from .summary import StepRecord, format_summary
 from .tfjs_kernels import model_kernels
 
 PROJECT_ROOT = TOOL_ROOT  # the tool's templates/, site_src/, node_modules/, docs/ (builders/paths.py)
+FILE_PROTOCOL_SCRIPT = "file-protocol.js"  # templates/static/: see base.html
 STAMP = ".jaxweb-site"  # marks a folder this tool wrote, so a later build may replace it
 STAMP_CONTENT = {"tool": "jax-web-demos", "written_by": "python -m builders.build"}
 
@@ -118,6 +119,9 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
         asset_paths[name] = f"assets/{file.name}"
     shutil.copyfile(PROJECT_ROOT / "templates" / "static" / "site.css", assets_dir / "site.css")
     asset_paths["css"] = "assets/site.css"
+    # A classic script, the one kind a page opened from disk (file://) still runs: it says how to serve the site.
+    shutil.copyfile(PROJECT_ROOT / "templates" / "static" / FILE_PROTOCOL_SCRIPT, assets_dir / FILE_PROTOCOL_SCRIPT)
+    asset_paths["file-protocol"] = f"assets/{FILE_PROTOCOL_SCRIPT}"
     copy_wasm_binaries(PROJECT_ROOT, assets_dir / "wasm")
     hit = all(h for _, h in cache.events[before:])
     records.append(StepRecord("bundle", "cached" if hit else "rebuilt", time.perf_counter() - start,

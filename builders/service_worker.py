@@ -23,6 +23,8 @@ from .paths import TOOL_ROOT
 
 SOURCE = TOOL_ROOT / "site_src" / "sw" / "sw.js"
 REGISTER_ENTRY = ("sw-register", "site_src/sw/register.ts")
+# Assets every page loads (templates/base.html), besides the stylesheet and the registration script.
+SHARED_ASSETS = ("file-protocol",)
 MANIFEST_LINE = "const MANIFEST = {version: '', pages: {}}; // replaced at build time"
 
 
@@ -35,7 +37,7 @@ def _data_url(site: SiteSettings, rel: str) -> str:
 
 def page_files(page: Page, assets: dict[str, str], site: SiteSettings, wasm: list[str]) -> dict[str, list[str]]:
     """Site path of each HTML page of `page` -> the URLs it needs offline (sorted)."""
-    shared = [assets["css"], *wasm]
+    shared = [assets["css"], *wasm, *(assets[n] for n in SHARED_ASSETS if n in assets)]
     if REGISTER_ENTRY[0] in assets:
         shared.append(assets[REGISTER_ENTRY[0]])
     bundles = [assets[n] for n in (page.name, *page.extra_entries) if n in assets]
@@ -56,6 +58,7 @@ def build_manifest(staging: Path, pages: list[Page], assets: dict[str, str], sit
     """
     wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm"))
     manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", assets["css"]}
+                                                           | {assets[n] for n in SHARED_ASSETS if n in assets}
                                                            | ({assets[REGISTER_ENTRY[0]]}
                                                               if REGISTER_ENTRY[0] in assets else set()))}
     for page in pages:
