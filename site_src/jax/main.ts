@@ -39,8 +39,24 @@ async function main(): Promise<void> {
   const source = loaded?.fromCache ? ' from the offline cache' : '';
   status.textContent = `Models loaded${source}; running on ${BACKEND_LABELS[backend] ?? backend}.`;
 
+  const sections = page.models.map((info) => byTestId(document, `model-${info.name}`));
+  // Outputs belong to the input they were computed from: once it is edited they are marked stale
+  // (dimmed, with a note) until the button runs the models on the new input.
+  const markStale = () => {
+    for (const section of sections) {
+      if (section.dataset.state === 'stale') continue;
+      section.dataset.state = 'stale';
+      const note = byTestId(section, 'stale-note');
+      note.textContent = `Input edited: these outputs are for the previous input; press “${button.textContent}”.`;
+      note.hidden = false;
+    }
+  };
   const compute = () => {
     messages.replaceChildren();
+    for (const section of sections) {
+      section.dataset.state = 'current';
+      byTestId(section, 'stale-note').hidden = true;
+    }
     let rows: number[][];
     try {
       rows = parseRows(input.value, 2);
@@ -79,6 +95,7 @@ async function main(): Promise<void> {
   };
   button.disabled = false;
   button.addEventListener('click', compute);
+  input.addEventListener('input', markStale);
   compute();
 }
 

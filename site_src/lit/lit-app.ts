@@ -1,6 +1,6 @@
 import {css, html, LitElement} from 'lit';
 
-import {BACKEND_LABELS, describeFailure, startBackend} from '../common/backend';
+import {BACKEND_LABELS, describeFailure, recordWasmThreads, startBackend} from '../common/backend';
 import {readPageConfig} from '../common/config';
 import './image-card';
 import './image-carousel';
@@ -21,7 +21,7 @@ interface Card {
 export class LitApp extends LitElement {
   static properties = {
     cards: {state: true}, messages: {state: true}, progress: {state: true}, status: {state: true},
-    modelName: {state: true}, images: {state: true},
+    modelName: {state: true}, images: {state: true}, runsOn: {state: true},
   };
   declare cards: Card[];
   declare messages: Message[];
@@ -29,6 +29,8 @@ export class LitApp extends LitElement {
   declare status: string;
   declare modelName: string;
   declare images: ImageData;
+  /** Which backend runs the text encoder, as a fact ('Runs on WASM (4 threads).'), not a warning. */
+  declare runsOn: string;
 
   private modelNames: string[] = [];
   private models = new Map<string, Model>();
@@ -38,6 +40,7 @@ export class LitApp extends LitElement {
   static styles = css`
     :host { display: block; }
     section { margin: 1rem 0; }
+    .runs-on { margin: .5rem 0; color: var(--muted, inherit); font-size: .9rem; }
     .cards { display: flex; flex-direction: column; gap: 1rem; }
     .toolbar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; }
   `;
@@ -50,6 +53,7 @@ export class LitApp extends LitElement {
     this.status = 'starting…';
     this.modelName = '';
     this.images = new ImageData();
+    this.runsOn = '';
   }
 
   connectedCallback(): void {
@@ -71,9 +75,11 @@ export class LitApp extends LitElement {
     const {backend, failures} = await startBackend(config.root);
     this.backend = BACKEND_LABELS[backend] ?? backend;
     for (const failure of failures) this.message('warning', describeFailure(failure, backend));
-    if (backend !== 'webgl' && !failures.some((f) => f.backend === 'webgl')) {
-      this.message('warning', `WebGL is not available; the text encoder runs on ${backend}, which is slower.`);
-    }
+    // Choosing WASM (no GPU, or WebGL only software-rendered) is the backend order working, not a fault:
+    // say which backend runs; failures to start one are reported above as warnings.
+    const threads = recordWasmThreads(backend);
+    this.runsOn = `Runs on ${this.backend}` +
+      (threads === null ? '' : ` (${threads} thread${threads === 1 ? '' : 's'})`) + '.';
     await this.images.load();
     this.requestUpdate();
     this.applyHash();
@@ -184,6 +190,7 @@ export class LitApp extends LitElement {
   render() {
     return html`
       <message-list .messages=${this.messages}></message-list>
+      ${this.runsOn ? html`<p class="runs-on" data-testid="runs-on">${this.runsOn}</p>` : ''}
       <section class="toolbar">
         <model-selector .models=${this.modelNames} selected=${this.modelName} .progress=${this.progress}
           status=${this.status} @model-change=${(e: CustomEvent) => this.selectModel(e.detail)}></model-selector>
