@@ -85,7 +85,7 @@ def components_reference() -> str:
              "name; a wrong option stops the build with a message naming your file and line (see "
              "[Troubleshooting](../troubleshooting.md#demos-of-your-own-buildersapp)).\n"]
     groups = [("The demo", [app.Demo]),
-              ("Inputs", [app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad]),
+              ("Inputs", [app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text]),
               ("Outputs", [app.Label, app.JSON])]
     for title, classes in groups:
         parts.append(f"## {title}\n")

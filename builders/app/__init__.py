@@ -16,8 +16,8 @@ docs/add-your-own-model.md.
 
 from .demo import Demo
 from .errors import DemoError
-from .inputs import Checkbox, Dropdown, Input, Number, Sketchpad, Slider
+from .inputs import Checkbox, Dropdown, Image, Input, Number, Sketchpad, Slider, Text
 from .outputs import JSON, Label, Output
 
-__all__ = ["JSON", "Checkbox", "Demo", "DemoError", "Dropdown", "Input", "Label", "Number", "Output",
-           "Sketchpad", "Slider"]
+__all__ = ["JSON", "Checkbox", "Demo", "DemoError", "Dropdown", "Image", "Input", "Label", "Number", "Output",
+           "Sketchpad", "Slider", "Text"]

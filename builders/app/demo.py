@@ -14,7 +14,7 @@ from .errors import Problem, Where, describe_exception, user_frame
 from .inputs import SCALAR_INPUTS, Input
 from .outputs import Output
 
-INPUT_NAMES = "app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad"
+INPUT_NAMES = "app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text"
 OUTPUT_NAMES = "app.Label, app.JSON"
 
 
@@ -228,10 +228,8 @@ class Demo:
                 found.append(self._problem(output.subject, problem, output.where))
         return found
 
-    def browser_values(self, row: list[Any]) -> list[Any]:
-        """An example row as the page's components take it (numbers, indices, flat images)."""
-        values = []
-        for item, value in zip(self.input_list, row):
-            array = item.preprocess(value)
-            values.append(array.reshape(-1).tolist() if array.ndim else array.item())
-        return values
+    def browser_values(self, row: list[Any], files: list[dict[str, bytes]] | None = None) -> list[Any]:
+        """An example row as the page's components take it (numbers, indices, flat images, texts, names of
+        image files); the files they need are added to `files` (one dict per input)."""
+        files = files if files is not None else [{} for _ in self.input_list]
+        return [item.browser_value(value, into) for item, value, into in zip(self.input_list, row, files)]

@@ -20,6 +20,7 @@ from .demo import Demo
 
 SPEC_FILE = "app.json"
 MODEL_DIR = "model"
+FILES_DIR = "files"  # the inputs' files (a vocabulary, the examples' images), beside model.json in the site
 # How far TF.js may be from JAX, relative to the largest output (at least 1): float32 weights agree
 # to rounding; quantised weights are checked only for gross mistakes (their error is the price).
 TOLERANCE = {None: 1e-4, "float16": 1e-2, "uint8": 1e-1}
@@ -48,14 +49,42 @@ def input_signatures(demo: Demo) -> tuple[list[tuple], list[str] | None]:
     return signatures, polymorphic if demo.batch_polymorphic else None
 
 
+def input_files(demo: Demo) -> tuple[list[list[Any]], list[dict[str, bytes]]]:
+    """The examples as the page takes them, and the files each input needs (its own and its examples')."""
+    files = [dict(c.files()) for c in demo.input_list]
+    examples = [demo.browser_values(row, files) for row in demo.example_rows()]
+    return examples, files
+
+
+def file_name(index: int, name: str, data: bytes) -> str:
+    """An input's file in the site: `files/<input>-<sha256 prefix>-<name>`, new whenever its bytes change."""
+    return f"{index}-{hashlib.sha256(data).hexdigest()[:12]}-{name}"
+
+
 def base_spec(demo: Demo) -> dict[str, Any]:
-    """What the page needs besides the model's numbers: the components and the example values."""
+    """What the page needs besides the model's numbers: the components and the example values. An input
+    with files gets `files`: name -> path relative to model.json."""
+    examples, files = input_files(demo)
+    inputs = []
+    for i, (c, own) in enumerate(zip(demo.input_list, files)):
+        spec = c.spec()
+        if own:
+            spec["files"] = {name: f"{FILES_DIR}/{file_name(i, name, data)}" for name, data in sorted(own.items())}
+        inputs.append(spec)
     return {
         "title": demo.title, "description": demo.description, "live": demo.live, "stacked": demo.stacked,
         "polymorphic": demo.batch_polymorphic, "quantization": demo.quantization,
-        "inputs": [c.spec() for c in demo.input_list], "outputs": [c.spec() for c in demo.output_list],
-        "examples": [demo.browser_values(row) for row in demo.example_rows()],
+        "inputs": inputs, "outputs": [c.spec() for c in demo.output_list], "examples": examples,
     }
+
+
+def write_input_files(demo: Demo, out: Path) -> None:
+    """The inputs' files into `out/files/`, named as `base_spec` refers to them."""
+    folder = out / FILES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, own in enumerate(input_files(demo)[1]):
+        for name, data in own.items():
+            (folder / file_name(i, name, data)).write_bytes(data)
 
 
 def _outputs(demo: Demo, batch: list[np.ndarray]) -> list[np.ndarray]:
@@ -103,6 +132,7 @@ def convert_and_verify(demo: Demo, name: str, out: Path) -> dict[str, Any]:
     if failed:
         raise BuildError("TF.js disagrees with JAX on the demo's inputs:\n" + "\n".join(failed))
     spec = base_spec(demo)
+    write_input_files(demo, out)
     rows = demo.example_rows()
     expected = _outputs(demo, demo.batch(rows)) if rows else []
     spec["examples"] = [{"values": browser_numbers(values), "outputs": [a[i].reshape(-1).tolist() for a in expected]}
@@ -128,4 +158,7 @@ def publish(demo: Demo, name: str, cache: Cache) -> tuple[dict[str, Any], dict[s
            "code": hash_code(converter, sys.modules[__package__])}  # the converter's and this package's code
     result = cache.run(f"app-{name}", key, lambda out: convert_and_verify(demo, name, out))
     files = {f"data/models/{name}/{f.name}": f for f in sorted((result.path / MODEL_DIR).iterdir())}
+    extra = result.path / FILES_DIR
+    if extra.is_dir():  # entries cached before inputs had files have none
+        files.update({f"data/models/{name}/{FILES_DIR}/{f.name}": f for f in sorted(extra.iterdir())})
     return result.value, files

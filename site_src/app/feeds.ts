@@ -5,7 +5,7 @@
  * says `stacked`: then every (scalar) input goes, in order, into one float32 `(1, n)` vector
  * (builders/app/inputs.py documents the same rule on the Python side).
  */
-import {InputValue} from '../components/types';
+import {InputValue, SpecValue} from '../components/types';
 
 export interface ModelInputSpec {
   name: string;
@@ -50,7 +50,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Whether the components' values are exactly an example's (as the spec holds it). */
-export function sameValues(values: readonly InputValue[], example: readonly (number | boolean | number[])[]): boolean {
+export function sameValues(values: readonly InputValue[], example: readonly SpecValue[]): boolean {
   return values.length === example.length && values.every((v, i) => {
     const e = example[i];
     if (typeof v === 'number') return Math.fround(v) === Math.fround(Number(e));

@@ -12,11 +12,13 @@ import {showError, showProgress} from '../common/progress';
 import {warmUp} from '../common/warmup';
 import {Checkbox, CheckboxSpec} from '../components/checkbox';
 import {Dropdown, DropdownSpec} from '../components/dropdown';
+import {Image, ImageSpec} from '../components/image';
 import {JsonOutput} from '../components/json';
 import {Label, LabelSpec} from '../components/label';
 import {NumberInput, NumberSpec} from '../components/number';
 import {Sketchpad, SketchpadSpec} from '../components/sketchpad';
 import {Slider, SliderSpec, formatNumber} from '../components/slider';
+import {Text, TextSpec} from '../components/text';
 import {
   ChangeListener, InputComponent, InputSpec, OutputComponent, OutputSpec, SpecValue,
 } from '../components/types';
@@ -46,6 +48,8 @@ const INPUTS: Record<string, (spec: InputSpec, onChange: ChangeListener) => Inpu
   dropdown: (spec, onChange) => new Dropdown(spec as DropdownSpec, onChange),
   checkbox: (spec, onChange) => new Checkbox(spec as CheckboxSpec, onChange),
   sketchpad: (spec, onChange) => new Sketchpad(spec as SketchpadSpec, onChange),
+  image: (spec, onChange) => new Image(spec as ImageSpec, onChange),
+  text: (spec, onChange) => new Text(spec as TextSpec, onChange),
 };
 
 const OUTPUTS: Record<string, (spec: OutputSpec) => OutputComponent> = {
@@ -83,6 +87,16 @@ function exampleCell(spec: InputSpec, value: SpecValue): HTMLElement {
     });
     canvas.getContext('2d')?.putImageData(image, 0, 0);
     cell.append(canvas);
+  } else if (spec.type === 'image') {
+    const image = document.createElement('img');
+    image.src = (spec.files as Record<string, string>)[String(value)];
+    image.alt = `example picture ${String(value).replace(/^[0-9a-f]+-/, '')}`;
+    image.className = 'app-example-image';
+    cell.append(image);
+  } else if (spec.type === 'text') {
+    const text = String(value);
+    cell.textContent = text.length > 80 ? `${text.slice(0, 79)}…` : text;
+    cell.title = text;
   } else if (spec.type === 'dropdown') {
     cell.textContent = (spec.choices as string[])[Number(value)] ?? String(value);
   } else if (spec.type === 'checkbox') {
@@ -156,6 +170,12 @@ async function main(): Promise<void> {
   let dirty = false;
   let frameRequested = false;
 
+  // An input's files (a vocabulary, the examples' pictures) sit beside model.json.
+  const modelUrl = dataUrl(config, spec.model);
+  for (const input of spec.inputs) {
+    const files = input.files as Record<string, string> | undefined;
+    if (files) input.files = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new URL(v, modelUrl).href]));
+  }
   const inputs = mount(spec.inputs, Object.fromEntries(Object.entries(INPUTS).map(
     ([type, make]) => [type, (s: InputSpec) => make(s, () => changed())])));
   const outputs = mount(spec.outputs, OUTPUTS);
@@ -188,12 +208,16 @@ async function main(): Promise<void> {
         showMatch(-1);
       } else {
         const values = inputs.map((c) => c.read());
+        const feeds = buildFeeds(values, spec.stacked, spec.modelInputs);
+        // What the model got, for the curious and for the tests (the browser's preprocessing, exactly).
+        (window as unknown as {appLastFeeds: unknown}).appLastFeeds = feeds.map((f) => ({...f, data: Array.from(f.data)}));
         const start = performance.now();
-        const {data, shapes} = await runModel(model, spec, buildFeeds(values, spec.stacked, spec.modelInputs));
+        const {data, shapes} = await runModel(model, spec, feeds);
         const ms = performance.now() - start;
         outputs.forEach((c, i) => c.show(data[i], shapes[i]));
         byTestId('latency').textContent = `${ms.toFixed(1)} ms`;
-        showMatch(spec.examples.findIndex((e) => sameValues(values, e.values)), data);
+        showMatch(spec.examples.findIndex((e) => inputs.every((c, j) => (c.matches
+          ? c.matches(e.values[j]) : sameValues([values[j]], [e.values[j]])))), data);
       }
       results.dataset.state = 'ready';
     } catch (err) {
@@ -227,8 +251,11 @@ async function main(): Promise<void> {
 
   if (spec.examples.length) {
     gallery(byTestId('examples'), spec, (i) => {
-      inputs.forEach((c, j) => c.write(spec.examples[i].values[j]));
-      schedule();
+      results.dataset.state = 'busy';
+      Promise.all(inputs.map((c, j) => c.write(spec.examples[i].values[j]))).then(schedule, (err: Error) => {
+        results.dataset.state = 'error';
+        showError(messages, err.message);
+      });
       // on a phone the outputs sit above the gallery: bring them back into view
       if (results.getBoundingClientRect().top < 0) results.scrollIntoView({block: 'start', behavior: 'smooth'});
     });

@@ -4,11 +4,14 @@
  * The specs are written by the Python components (builders/app/inputs.py, outputs.py: `spec()`).
  */
 
-/** An example or starting value as the page spec holds it: a number, a boolean, or a flat image. */
-export type SpecValue = number | boolean | number[];
+/**
+ * An example or starting value as the page spec holds it: a number, a boolean, a flat image, or a
+ * string (a text, or the name of an example's picture in the input's `files`).
+ */
+export type SpecValue = number | boolean | number[] | string;
 
-/** What an input feeds the model for one example: a number (scalars) or a flat array (images). */
-export type InputValue = number | Float32Array;
+/** What an input feeds the model for one example: a number (scalars) or a flat array (images, token ids). */
+export type InputValue = number | Float32Array | Int32Array;
 
 export interface InputSpec {
   type: string;
@@ -27,8 +30,13 @@ export interface InputComponent {
   readonly element: HTMLElement;
   /** The value for the model now, per example (no batch axis). */
   read(): InputValue;
-  /** Show a value written in the spec (an example's), without telling the page it changed. */
-  write(value: SpecValue): void;
+  /**
+   * Show a value written in the spec (an example's), without telling the page it changed; a picture
+   * to fetch and decode makes it a promise, which the page awaits before it runs the model.
+   */
+  write(value: SpecValue): void | Promise<void>;
+  /** Whether the input shows exactly this example value (when comparing what `read` gives cannot tell). */
+  matches?(value: SpecValue): boolean;
   /** True when there is nothing to run the model on yet (a pad with nothing drawn): outputs stay empty. */
   empty?(): boolean;
 }

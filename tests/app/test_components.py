@@ -82,7 +82,8 @@ def test_one_argument_per_input_otherwise():
 
 
 def test_options_are_documented():
-    for cls in (app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Label, app.JSON, app.Demo):
+    for cls in (app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text, app.Label,
+                app.JSON, app.Demo):
         for name, _kind, _default, doc in component_rows(cls):
             assert doc, f"{cls.__name__}.{name} has no doc"
     assert ("value", "a number or None", "None", "Starting value; `None`: the minimum.") in component_rows(app.Slider)

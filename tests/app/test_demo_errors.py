@@ -66,7 +66,7 @@ def demo(ctx):
                     inputs=[app.Slider("a", "4", 8), 5.0], outputs=app.Label(["x", "y", "z"]))
 ''') == ["demo.py:8: demos.iris, Slider \"a\": minimum must be a number, got '4'",
          "demo.py:7: demos.iris, Demo: inputs[1] is 5.0, not one of app.Slider, app.Number, app.Dropdown, "
-         "app.Checkbox, app.Sketchpad"]
+         "app.Checkbox, app.Sketchpad, app.Image, app.Text"]
 
 
 def test_example_of_the_wrong_length_or_value(tmp_path):
