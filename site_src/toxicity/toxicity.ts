@@ -1,21 +1,27 @@
 /**
  * `toxicity.load(threshold, labels)` -> model with `classify(texts)`, the API of
- * `@tensorflow-models/toxicity`, backed by a model published with the site: either the
- * embedded profanity classifier (TF-IDF + calibrated SVMs) or the official toxicity model.
+ * `@tensorflow-models/toxicity`, backed by a model published with the site: tox-block's BiLSTM
+ * (six labels, the default), the embedded profanity classifier (TF-IDF + calibrated SVMs) or the
+ * official toxicity model.
  */
 import * as tf from '@tensorflow/tfjs';
 import {warmUp} from '../common/warmup';
 import {dataUrl, PageConfig, readPageConfig} from '../common/config';
 import {checkThreshold, LabelPrediction, selectLabels, toPredictions} from './classify';
+import {KerasTokenizer, KerasTokenizerSpec} from './keras_tokenizer';
 import {batchInputs, UnigramTokenizer, Vocabulary} from './sentencepiece';
 import {TfidfVectorizer, VectorizerSpec} from './vectorizer';
 
 export type {LabelPrediction, LabelResult} from './classify';
 
+export type ToxicitySource = 'toxblock' | 'embedded' | 'official';
+
 export interface LoadOptions {
-  source: 'embedded' | 'official';
+  source: ToxicitySource;
   /** URL of model.json. */
   modelUrl: string;
+  /** `toxblock`: URL of keras_tokenizer.json. */
+  tokenizerUrl?: string;
   /** `embedded`: URL of vectorizer.json. */
   vectorizerUrl?: string;
   /** `official`: URL of the USE vocab.json. */
@@ -105,6 +111,47 @@ async function embeddedEngine(options: LoadOptions): Promise<Engine> {
   };
 }
 
+/** Outputs of a graph that may hold a loop (`execute` refuses control flow; `executeAsync` runs it). */
+async function run(model: tf.GraphModel, feeds: tf.Tensor | tf.NamedTensorMap): Promise<tf.Tensor[]> {
+  let outputs: tf.Tensor | tf.Tensor[];
+  try {
+    outputs = model.execute(feeds) as tf.Tensor | tf.Tensor[];
+  } catch (err) {
+    if (!String((err as Error).message).includes('executeAsync')) throw err;
+    outputs = await model.executeAsync(feeds) as tf.Tensor | tf.Tensor[];
+  }
+  return Array.isArray(outputs) ? outputs : [outputs];
+}
+
+async function toxblockEngine(options: LoadOptions): Promise<Engine> {
+  if (!options.tokenizerUrl) throw new Error('the toxblock toxicity model needs tokenizerUrl');
+  const spec = await fetchJson<KerasTokenizerSpec>(options.tokenizerUrl, options.fetchFunc ?? fetch);
+  const tokenizer = new KerasTokenizer(spec);
+  options.onProgress?.(0.05);
+  const model = await loadGraph(options, 0.05);
+  // The BiLSTM is a StatelessWhile loop: warmUp falls back to executeAsync as `run` does.
+  await warmUp(model);
+  const labels = [...spec.labels];
+  return {
+    labels,
+    async predict(texts) {
+      const input = tf.tensor2d(tokenizer.encode(texts), [texts.length, tokenizer.maxLen], 'int32');
+      const outputs = await run(model, input);
+      const data = await outputs[0].data() as Float32Array;  // [texts, labels]: P(label), rescaled
+      tf.dispose([input, ...outputs]);
+      return labels.map((_, head) => {
+        const pairs = new Float32Array(2 * texts.length);
+        for (let i = 0; i < texts.length; i++) {
+          const p = data[i * labels.length + head];
+          pairs[2 * i] = 1 - p;
+          pairs[2 * i + 1] = p;
+        }
+        return pairs;
+      });
+    },
+  };
+}
+
 async function officialEngine(options: LoadOptions): Promise<Engine> {
   if (!options.vocabUrl) throw new Error('the official toxicity model needs vocabUrl');
   const vocabulary = await fetchJson<Vocabulary>(options.vocabUrl, options.fetchFunc ?? fetch);
@@ -132,8 +179,9 @@ async function officialEngine(options: LoadOptions): Promise<Engine> {
 
 /** The build's `client` settings for this page (see builders/demos/toxicity). */
 export interface ToxicityPageConfig extends PageConfig {
-  source: 'embedded' | 'official';
+  source: ToxicitySource;
   modelUrl: string;
+  tokenizerUrl?: string;
   vectorizerUrl?: string;
   vocabUrl?: string;
   modelLabels: string[];
@@ -146,6 +194,7 @@ export function pageOptions(config = readPageConfig() as ToxicityPageConfig): Lo
   return {
     source: config.source,
     modelUrl: dataUrl(config, config.modelUrl),
+    tokenizerUrl: config.tokenizerUrl ? dataUrl(config, config.tokenizerUrl) : undefined,
     vectorizerUrl: config.vectorizerUrl ? dataUrl(config, config.vectorizerUrl) : undefined,
     vocabUrl: config.vocabUrl ? dataUrl(config, config.vocabUrl) : undefined,
   };
@@ -158,7 +207,8 @@ export function pageOptions(config = readPageConfig() as ToxicityPageConfig): Lo
 export async function load(threshold = 0.9, labels: string[] = [], options: LoadOptions = pageOptions()):
   Promise<ToxicityClassifier> {
   checkThreshold(threshold);
-  const engine = options.source === 'official' ? await officialEngine(options) : await embeddedEngine(options);
+  const engine = options.source === 'official' ? await officialEngine(options)
+    : options.source === 'toxblock' ? await toxblockEngine(options) : await embeddedEngine(options);
   options.onProgress?.(1);
   return new ToxicityClassifier(engine, threshold, labels);
 }

@@ -10,10 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import {load} from '../../site_src/toxicity/toxicity';
 import {UnigramTokenizer, Vocabulary} from '../../site_src/toxicity/sentencepiece';
 import {TfidfVectorizer, VectorizerSpec} from '../../site_src/toxicity/vectorizer';
+import {KerasTokenizer, KerasTokenizerSpec} from '../../site_src/toxicity/keras_tokenizer';
 
 interface Job {
-  mode: 'classify' | 'vectorize' | 'spm' | 'lower';
-  source?: 'embedded' | 'official';
+  mode: 'classify' | 'vectorize' | 'spm' | 'lower' | 'keras';
+  source?: 'toxblock' | 'embedded' | 'official';
   modelDir?: string;
   dataFile?: string;
   texts: string[];
@@ -44,16 +45,21 @@ async function main(): Promise<void> {
     const vocab = JSON.parse(readFileSync(job.dataFile!, 'utf8')) as Vocabulary;
     const tokenizer = new UnigramTokenizer(vocab, {reservedSymbols: job.reserved});
     result = job.texts.map((t) => tokenizer.encode(t));
+  } else if (job.mode === 'keras') {
+    const tokenizer = new KerasTokenizer(JSON.parse(readFileSync(job.dataFile!, 'utf8')) as KerasTokenizerSpec);
+    result = job.texts.map((t) => ({words: tokenizer.words(t), ids: Array.from(tokenizer.encode([t]))}));
   } else if (job.mode === 'lower') {
     result = job.texts.map((t) => t.toLowerCase());
   } else {
     await tf.setBackend('cpu');
-    const dataName = job.source === 'official' ? 'vocab.json' : 'vectorizer.json';
+    const dataName = job.source === 'official' ? 'vocab.json'
+      : job.source === 'toxblock' ? 'keras_tokenizer.json' : 'vectorizer.json';
     const model = await load(job.threshold ?? 0.9, job.labels ?? [], {
       source: job.source ?? 'embedded',
       modelUrl: `${BASE}model.json`,
       vectorizerUrl: `${BASE}${dataName}`,
       vocabUrl: `${BASE}${dataName}`,
+      tokenizerUrl: `${BASE}${dataName}`,
       fetchFunc: fileFetch(job.modelDir!),
     });
     const predictions = await model.classify(job.texts);

@@ -146,3 +146,42 @@ def test_converted_model_is_one_loop_with_params_once(toxblock_page, toxblock_di
     assert [int(d["size"]) for d in signature_input["tensorShape"]["dim"]] == [-1, 100]
     spec = json.loads((toxblock_dir / "keras_tokenizer.json").read_text(encoding="utf-8"))
     assert len(spec["words"]) == 19999 and spec["words"][:3] == ["the", "to", "of"] and spec["num_words"] == 20000
+
+
+def test_typescript_tokenizer_gives_the_python_ids(model, corpus, toxblock_dir, run_node):
+    got = run_node({"mode": "keras", "dataFile": str(toxblock_dir / "keras_tokenizer.json"), "texts": corpus})
+    expected = model.tokenizer.encode(corpus)
+    mismatches = [(text[:60], g["words"][:8])
+                  for text, g, row in zip(corpus, got, expected) if g["ids"] != row.tolist()]
+    assert mismatches == []
+    assert all(g["words"] == model.tokenizer.words(t) for t, g in zip(corpus, got))
+
+
+def test_typescript_classifier_matches_the_keras_maths(model, corpus, toxblock_dir, run_node):
+    got = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": corpus,
+                    "threshold": 0.5})
+    assert got["modelLabels"] == list(toxblock.LABELS)
+    expected = toxblock.rescale_probabilities(
+        toxblock.reference_probabilities(model.keras_params, model.tokenizer.encode(corpus)))
+    worst = 0.0
+    for head, prediction in enumerate(got["predictions"]):
+        assert prediction["label"] == toxblock.LABELS[head]
+        probs = np.array([r["probabilities"] for r in prediction["results"]])
+        worst = max(worst, float(np.abs(probs[:, 1] - expected[:, head]).max()))
+        assert np.abs(probs[:, 0] - (1 - expected[:, head])).max() <= 1e-5
+        matches = [r["match"] for r in prediction["results"]]
+        assert matches == [bool(p > 0.5) if max(p, 1 - p) > 0.5 else None for p in expected[:, head]]
+    print(f"{len(corpus)} sentences x 6 labels: max |TF.js (CPU) - NumPy float64| = {worst:.3g}")
+    assert worst <= 1e-5
+
+
+def test_typescript_api_labels_and_threshold(toxblock_dir, run_node):
+    texts = ["I will kill you, you fucking idiot!", "Good morning my friend, I hope you're having a fantastic day!"]
+    got = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": texts,
+                    "threshold": 0.9, "labels": ["insult", "threat"]})
+    assert [p["label"] for p in got["predictions"]] == ["threat", "insult"]  # model order, as the original
+    assert [r["match"] for r in got["predictions"][1]["results"]] == [True, False]
+    assert got["predictions"][0]["results"][0]["match"] is None  # threat 0.85: unsure at 0.9
+    error = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": texts,
+                      "labels": ["profanity"]}, expect_error=True)
+    assert "unknown label(s) profanity; this model has: toxic, severe_toxic, obscene, threat, insult" in error
