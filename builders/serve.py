@@ -2,6 +2,7 @@
 
     python -m builders.serve            # http://127.0.0.1:8000/
     python -m builders.serve --lan      # binds all interfaces, prints the LAN URL and its QR code
+    python -m builders.serve --watch    # rebuilds after every edit and reloads the open pages
 
 Like GitHub Pages, it serves only the site's files: a missing path, a folder without index.html or
 anything outside the folder (through `..` or a symlink) gets the site's own 404.html with status 404.
@@ -21,6 +22,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import segno
+
+from . import watch
 
 IDLE_TIMEOUT = 15.0  # seconds a connection may stay silent before it is closed (and its thread freed)
 
@@ -90,6 +93,50 @@ class CORSRequestHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class LiveReloadHandler(CORSRequestHandler):
+    """The site's files, each page with the live-reload script, plus the build events (builders/watch.py)."""
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == watch.RELOAD_PATH:
+            return self.send_events()
+        if path == watch.SCRIPT_PATH:
+            return self.send_bytes(watch.LIVERELOAD_JS.encode(), "text/javascript")
+        local = self.site_file(Path(self.translate_path(self.path)), index=True)
+        # A folder without its slash is left to the parent class (it redirects, as before).
+        if local is not None and local.suffix == ".html" and (path.endswith("/") or path.endswith(".html")):
+            return self.send_bytes(watch.inject(local.read_bytes()), "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def send_bytes(self, body: bytes, content_type: str) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_events(self) -> None:
+        """A Server-Sent Events stream: the build state now, then at each change (with keep-alives)."""
+        state: watch.BuildState = self.server.build_state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            with state.condition:
+                last = state.event()
+            self.wfile.write(last.encode())
+            self.wfile.flush()
+            while True:
+                with state.condition:
+                    state.condition.wait(watch.KEEPALIVE_SECONDS)
+                    event = state.event()
+                self.wfile.write((event if event != last else ": keep-alive\n\n").encode())
+                self.wfile.flush()
+                last = event
+        except (ConnectionError, TimeoutError, OSError):
+            return  # the page went away
+
+
 class SiteServer(http.server.ThreadingHTTPServer):
     """One thread per connection (daemon threads), each closed after `idle_timeout` seconds of silence."""
 
@@ -133,11 +180,17 @@ def terminal_qr(url: str) -> str:
     return "\n".join(lines)
 
 
-def make_server(directory: Path, host: str, port: int, verbose: bool = False) -> SiteServer:
-    """A server for `directory` bound to (host, port); raises OSError when it cannot listen there."""
-    handler = functools.partial(CORSRequestHandler, directory=str(directory))
+def make_server(directory: Path, host: str, port: int, verbose: bool = False,
+                build_state: watch.BuildState | None = None) -> SiteServer:
+    """A server for `directory` bound to (host, port); raises OSError when it cannot listen there.
+
+    With `build_state`, pages get the live-reload script and `/__livereload` streams that state.
+    """
+    handler_cls = LiveReloadHandler if build_state is not None else CORSRequestHandler
+    handler = functools.partial(handler_cls, directory=str(directory))
     server = SiteServer((host, port), handler)
     server.verbose = verbose
+    server.build_state = build_state
     return server
 
 
@@ -157,8 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     parser.add_argument("--lan", action="store_true", help="listen on all interfaces and print the LAN URL + QR code")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--watch", action="store_true",
+                        help="rebuild after every edit of the project (and, in a checkout, the tool) and reload the "
+                             "open pages")
+    parser.add_argument("--config", default="site.toml", help="with --watch: the settings file (default: site.toml)")
+    parser.add_argument("--profile", choices=("default", "smoke"), default="default",
+                        help="with --watch: the build profile")
+    parser.add_argument("--only", default="", help="with --watch: build only these demos, e.g. --only jax,mnist")
     args = parser.parse_args(argv)
     directory = Path(args.dir)
+    if args.watch and not Path(args.config).is_file():
+        print(f"error: --watch: {args.config} not found; run it in your project folder or pass --config "
+              "path/to/site.toml", file=sys.stderr)
+        return 2
     if not 0 <= args.port <= 65535:
         print(f"error: cannot serve on port {args.port}: out of range; pick a port between 1 and 65535 "
               "(0 picks a free one)", file=sys.stderr)
@@ -168,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     host = "0.0.0.0" if args.lan else "127.0.0.1"
+    state = watch.BuildState() if args.watch else None
     try:
-        server = make_server(directory, host, args.port, args.verbose)
+        server = make_server(directory, host, args.port, args.verbose, state)
     except OSError as exc:
         print(f"error: {port_error(args.port, exc)}", file=sys.stderr)
         return 2
@@ -179,11 +244,20 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://{lan_address()}:{port}/"
         print(f"On your phone (same network): {url}\n{terminal_qr(url)}", flush=True)
         print("Note: browsers allow WebGL and WASM over plain http on a LAN, but not the service worker.")
+    watcher = None
+    if state is not None:
+        config = Path(args.config)
+        command = watch.build_command(config, directory, args.profile, args.only)
+        watcher = watch.Watcher(watch.watched_roots(config, directory), directory, command, state)
+        watcher.start()
+        print("Watching for edits (Ctrl-C stops): each one rebuilds and reloads the open pages.", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if watcher is not None:
+            watcher.stop()
         server.server_close()
     return 0
 
