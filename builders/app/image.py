@@ -7,7 +7,8 @@
 3. crop: `"center"` takes the largest centred box of the output's aspect ratio (its edges may fall
    inside pixels), `"none"` the whole image (stretched to the output's aspect);
 4. resample by area averaging (a box filter): each output pixel is the mean of the source pixels its
-   box covers, weighted by how much of each it covers; like PIL's `Image.BOX`. Separable, in float64;
+   box covers, weighted by how much of each it covers (OpenCV's INTER_AREA when shrinking; PIL's BOX
+   weighs whole pixels instead). Separable, in float64;
 5. normalise: `x = (v * scale + offset - mean[c]) / std[c]` on the 0-255 values, then float32.
 
 The result is `(height, width, channels)`, row-major. Both sides compute the same float64 numbers
