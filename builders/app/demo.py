@@ -202,6 +202,9 @@ class Demo:
         size = 2 if self.batch_polymorphic else 1
         batch = self.default_batch(size)
         shown = ", ".join(f"{a.dtype.name}{list(a.shape)}" for a in batch)
+        if not self.stacked:  # name each input, so a size that does not fit fn points at its component
+            shown = ", ".join(f"{c.subject}{f' at {c.where.show(folder)}' if c.where else ''}: "
+                              f"{a.dtype.name}{list(a.shape)}" for c, a in zip(self.input_list, batch))
         try:
             result = jax.eval_shape(lambda *xs: self.fn(self.params, *xs), *batch)
         except Exception as exc:  # the user's code: report it as their mistake, at their line
