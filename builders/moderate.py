@@ -86,6 +86,61 @@ def read_weights(model_dir: Path) -> dict[str, np.ndarray]:
     return weights
 
 
+TOXBLOCK_TOKENIZER = "keras_tokenizer.json"
+
+
+@dataclass
+class ToxBlockServerModel:
+    """The published toxblock model: the Keras tokenizer and the Flax BiLSTM with the published weights."""
+
+    labels: list[str]
+    tokenizer: Any  # builders.demos.toxicity.toxblock.KerasTokenizer
+    params: dict[str, Any]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """[len(texts), 6] rescaled P(label): the same Flax model (float32, JAX on CPU) the build converted."""
+
+        ids = self.tokenizer.encode(list(texts))
+        return np.asarray(_toxblock_apply()(self.params, ids), np.float64)
+
+
+@functools.lru_cache(maxsize=1)
+def _toxblock_apply():
+    import jax
+
+    from .demos.toxicity import toxblock
+
+    return jax.jit(toxblock.make_apply(rescale=True))
+
+
+def _load_toxblock(folder: Path, model_folder: Path) -> ToxBlockServerModel:
+    from .demos.toxicity import toxblock
+
+    spec = _read_json(folder / TOXBLOCK_TOKENIZER)
+    if not isinstance(spec, dict) or spec.get("format") != "keras-tokenizer/1":
+        found = spec.get("format") if isinstance(spec, dict) else None
+        raise BuildError(f"{folder / TOXBLOCK_TOKENIZER}: unsupported tokenizer (format {found}); {_REBUILD}")
+    try:
+        w = read_weights(model_folder)
+
+        def get(name: str, shape: tuple[int, ...]) -> np.ndarray:
+            return w[f"params/{name}"].reshape(shape)
+
+        lstm = {d: {"kernel": get(f"bilstm/{d}/kernel", (50, 200)), "bias": get(f"bilstm/{d}/bias", (200,)),
+                    "recurrent_kernel": get(f"bilstm/{d}/recurrent_kernel", (50, 200))}
+                for d in ("forward", "backward")}
+        params = {"params": {"embedding": {"embedding": get("embedding/embedding", (20000, 50))}, "bilstm": lstm,
+                             "dense": {"kernel": get("dense/kernel", (100, 50)), "bias": get("dense/bias", (50,))},
+                             "dense_1": {"kernel": get("dense_1/kernel", (50, 6)), "bias": get("dense_1/bias", (6,))}}}
+        tokenizer = toxblock.KerasTokenizer(
+            word_index={word: i + 1 for i, word in enumerate(spec["words"])}, num_words=int(spec["num_words"]),
+            filters=spec["filters"], lower=bool(spec["lower"]), split=spec["split"], max_len=int(spec["max_len"]))
+        return ToxBlockServerModel(labels=list(spec["labels"]), tokenizer=tokenizer, params=params)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BuildError(f"{folder}: the model files do not match the toxblock model's layout "
+                         f"({type(exc).__name__}: {exc}); {_REBUILD}") from None
+
+
 @dataclass
 class EmbeddedModel:
     """The published embedded model: vectorizer spec plus the ported classifier's arrays."""
@@ -118,11 +173,14 @@ class EmbeddedModel:
                 x[i] /= norm
         return x
 
+    @property
+    def labels(self) -> list[str]:
+        return [self.label]
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """[len(texts), 2] = [P(not label), P(label)]: the model graph, in float64."""
+        """[len(texts), 1] = P(label): the model graph, in float64."""
         decision = self.tfidf(texts) @ self.coef + self.intercept
-        p_true = (1.0 / (1.0 + np.exp(self.a * decision + self.b))).mean(axis=1)
-        return np.stack([1.0 - p_true, p_true], axis=1)
+        return (1.0 / (1.0 + np.exp(self.a * decision + self.b))).mean(axis=1, keepdims=True)
 
 
 def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path:
@@ -131,7 +189,7 @@ def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path:
         return Path(model_dir)
     if os.environ.get(ENV_MODEL_DIR):
         return Path(os.environ[ENV_MODEL_DIR])
-    if (DEFAULT_SITE_DIR / "vectorizer.json").is_file():
+    if (DEFAULT_SITE_DIR / "vectorizer.json").is_file() or (DEFAULT_SITE_DIR / TOXBLOCK_TOKENIZER).is_file():
         return DEFAULT_SITE_DIR
     # Nothing built yet: produce the same files the build publishes, through the build cache.
     from .cache import Cache
@@ -139,20 +197,24 @@ def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path:
     from .demos.base import BuildContext
 
     ctx = BuildContext(site=None, cache=Cache(".cache"), profile="default", project_root=Path.cwd())
-    page = toxicity.build_assets(toxicity.Config(source="embedded"), ctx)
+    page = toxicity.build_assets(toxicity.Config(), ctx)  # the default source, toxblock
     return Path(next(iter(page.files.values()))).parent.parent
 
 
 @functools.lru_cache(maxsize=4)
-def load_model(model_dir: str | os.PathLike | None = None) -> EmbeddedModel:
-    """Load (once per folder) the embedded model published in `model_dir`; BuildError names a bad file."""
+def load_model(model_dir: str | os.PathLike | None = None) -> EmbeddedModel | ToxBlockServerModel:
+    """Load (once per folder) the toxblock or embedded model published in `model_dir`; BuildError names a bad file."""
     folder = resolve_model_dir(model_dir)
     vectorizer_file = folder / "vectorizer.json"
+    if (folder / TOXBLOCK_TOKENIZER).is_file():
+        return _load_toxblock(folder, folder if (folder / "model.json").is_file() else folder / "model")
     if not vectorizer_file.is_file():
         # A cache entry keeps model.json under model/; the site keeps everything side by side.
-        hint = " (server-side moderation runs the embedded model only)" if (folder / "vocab.json").is_file() else ""
-        raise BuildError(f"{vectorizer_file} not found{hint}; build the site with demos.toxicity.source = "
-                         f"\"embedded\" or pass model_dir= / set ${ENV_MODEL_DIR}")
+        hint = (" (server-side moderation runs the toxblock and embedded models only)"
+                if (folder / "vocab.json").is_file() else "")
+        raise BuildError(f"{vectorizer_file} not found (nor {TOXBLOCK_TOKENIZER}){hint}; build the site with "
+                         f"demos.toxicity.source = \"toxblock\" or \"embedded\", or pass model_dir= / set "
+                         f"${ENV_MODEL_DIR}")
     model_folder = folder if (folder / "model.json").is_file() else folder / "model"
     spec = _read_json(vectorizer_file)
     if not isinstance(spec, dict) or spec.get("format") != "tfidf-vectorizer/1" or spec.get("ngram_range") != [1, 1]:
@@ -184,16 +246,23 @@ def moderate(texts: str | Sequence[str], threshold: float = 0.9, labels: Sequenc
         raise ValueError(f"threshold must be a number in [0, 1], got {threshold}")
     texts = [texts] if isinstance(texts, str) else list(texts)
     model = load_model(str(model_dir) if model_dir is not None else None)
-    selected = list(labels) if labels else [model.label]
-    unknown = [label for label in selected if label != model.label]
+    selected = list(labels) if labels else list(model.labels)
+    unknown = [label for label in selected if label not in model.labels]
     if unknown:
-        raise ValueError(f"unknown label(s) {', '.join(unknown)}; this model has: {model.label}")
-    probs = model.probabilities(texts) if texts else np.zeros((0, 2))
-    results = []
-    for p_false, p_true in probs.tolist():
-        match = (p_true > p_false) if max(p_false, p_true) > threshold else None
-        results.append({"probabilities": [p_false, p_true], "match": match})
-    return [{"label": model.label, "results": results}]
+        raise ValueError(f"unknown label(s) {', '.join(unknown)}; this model has: {', '.join(model.labels)}")
+    probs = model.probabilities(texts) if texts else np.zeros((0, len(model.labels)))
+    predictions = []
+    for head, label in enumerate(model.labels):  # model order, as the page's classify
+        if label not in selected:
+            continue
+        results = []
+        for p in probs[:, head].tolist():
+            # The page's rule on [1 - p, p] (Float32 there; decisions agree away from the threshold).
+            p_false, p_true = 1.0 - p, p
+            match = (p_true > p_false) if max(p_false, p_true) > threshold else None
+            results.append({"probabilities": [p_false, p_true], "match": match})
+        predictions.append({"label": label, "results": results})
+    return predictions
 
 
 def is_flagged(predictions: list[dict[str, Any]], index: int = 0) -> bool:

@@ -80,7 +80,8 @@ def test_cli_exits_2_on_errors(embedded_dir, tmp_path, capsys):
     assert mod.main(["x", "--labels", "threat", "--model-dir", str(embedded_dir)]) == 2
     assert "unknown label(s) threat" in capsys.readouterr().err
     assert mod.main(["x", "--model-dir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'vectorizer.json'} not found; build the site")
+    assert capsys.readouterr().err.startswith(
+        f"error: {tmp_path / 'vectorizer.json'} not found (nor keras_tokenizer.json); build the site")
     with pytest.raises(SystemExit) as exit_info:
         mod.main(["x", "--threshold", "high"])
     assert exit_info.value.code == 2

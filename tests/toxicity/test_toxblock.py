@@ -185,3 +185,32 @@ def test_typescript_api_labels_and_threshold(toxblock_dir, run_node):
     error = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": texts,
                       "labels": ["profanity"]}, expect_error=True)
     assert "unknown label(s) profanity; this model has: toxic, severe_toxic, obscene, threat, insult" in error
+
+
+THREATS = ["I will find where you live and hurt you"]
+
+
+def test_server_moderate_agrees_with_the_page(model, corpus, toxblock_dir, run_node):
+    from builders.moderate import is_flagged, load_model, moderate
+
+    load_model.cache_clear()
+    server = moderate(corpus, threshold=0.5, model_dir=toxblock_dir)
+    page = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": corpus,
+                     "threshold": 0.5})["predictions"]
+    assert [p["label"] for p in server] == list(toxblock.LABELS)
+    worst = max(abs(a["probabilities"][1] - b["probabilities"][1])
+                for s, b_ in zip(server, page) for a, b in zip(s["results"], b_["results"]))
+    print(f"max |server - page| = {worst:.3g}")
+    assert worst <= 1e-5
+    assert [is_flagged(server, i) for i in range(len(corpus))] == [is_flagged(page, i) for i in range(len(corpus))]
+
+
+def test_threat_without_swear_words_is_flagged(toxblock_dir):
+    # tox-block scores this (rescaled) toxic 0.56, threat 0.29: a threat at the 0.5 threshold only
+    # through `toxic`; at the default 0.9 it passes (see docs/toxicity.md, "What each source catches").
+    from builders.moderate import is_flagged, moderate
+
+    predictions = moderate(THREATS, threshold=0.5, model_dir=toxblock_dir)
+    scores = {p["label"]: p["results"][0]["probabilities"][1] for p in predictions}
+    print(scores)
+    assert is_flagged(predictions) and scores["toxic"] > 0.5 and scores["threat"] > 0.2
