@@ -101,11 +101,14 @@ def kernel_modules(kernels: Iterable[str], node_modules: Path) -> list[str]:
     """Import paths of the kernel modules, for every backend that has the kernel."""
     modules = []
     for kernel in sorted(set(kernels)):
-        file = KERNEL_FILES.get(kernel, kernel)
+        # The backends do not agree on some file names (IsNaN.js in cpu and webgl, IsNan.js in wasm).
+        files = dict.fromkeys([KERNEL_FILES.get(kernel, kernel), kernel])
         for backend in BACKENDS:
             package = f"@tensorflow/tfjs-backend-{backend}"
-            if (node_modules / package / "dist" / "kernels" / f"{file}.js").is_file():
-                modules.append(f"{package}/dist/kernels/{file}")
+            for file in files:
+                if (node_modules / package / "dist" / "kernels" / f"{file}.js").is_file():
+                    modules.append(f"{package}/dist/kernels/{file}")
+                    break
     return modules
 
 
