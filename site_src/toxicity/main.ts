@@ -139,10 +139,13 @@ async function main(): Promise<void> {
       status.textContent = 'Checking your message…';
       const predictions = await model.classify(entry.message);
       if (isFlagged(predictions)) {
-        const labels = predictions.filter((p) => p.results[0].match === true).map((p) => p.label);
+        const fired = predictions.filter((p) => p.results[0].match === true);
+        const labels = fired.map((p) => p.label);
         showSnackbar(`Please be kind: your message looks like ${labels.join(', ')} and was not posted.`);
-        messageInput.value = '';
-        status.textContent = 'Message rejected.';
+        // The text stays in the form, to be edited and posted again; the status says how strongly each label fired.
+        const strengths = fired.map((p) => `${p.label} ${p.results[0].probabilities[1].toFixed(2)}`);
+        status.textContent = `Message rejected (${strengths.join(', ')}); edit it and try again.`;
+        messageInput.focus();
       } else {
         addEntry(localStorage, entry);
         if (showScores.checked) scores.set(entry.id, describeScores(predictions));

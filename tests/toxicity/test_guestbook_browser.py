@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import profanity_check.profanity_check as pc
 import pytest
@@ -64,7 +66,9 @@ def test_offensive_message_is_rejected_with_snackbar(browser_page, toxicity_serv
     snackbar = tid(page, "snackbar")
     assert snackbar.is_visible()
     assert "be kind" in snackbar.inner_text() and "profanity" in snackbar.inner_text()
-    assert tid(page, "message-input").input_value() == ""
+    assert tid(page, "message-input").input_value() == OFFENSIVE  # kept, to be edited
+    status = tid(page, "status").inner_text()
+    assert re.search(r"Message rejected \(profanity (?:0\.9\d|1\.00)\); edit it", status), status
     assert texts(page) == []
     assert foreign_requests(page.requests, toxicity_server) == []
 

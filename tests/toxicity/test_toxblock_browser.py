@@ -34,7 +34,10 @@ def test_guestbook_uses_toxblock_and_flags_a_threat(browser_page, toxblock_serve
     post(page, "Ada", "Good morning my friend, I hope you're having a fantastic day!")
     assert len(texts(page)) == 1
     post(page, "Troll", "I will kill you, you fucking idiot!")  # README: toxic 0.9999, insult 0.988
-    assert len(texts(page)) == 1  # rejected (keeping the text in the form is the guestbook part of issue 17)
+    assert len(texts(page)) == 1  # rejected, the text kept for editing, the labels that fired named
+    assert tid(page, "message-input").input_value() == "I will kill you, you fucking idiot!"
+    status = tid(page, "status").inner_text()
+    assert status.startswith("Message rejected (toxic 1.00") and "insult 0.9" in status, status
     # No swear word: toxic 0.56 (threat 0.29) passes at the default 0.9 and is rejected at 0.5.
     tid(page, "threshold").fill("0.5")
     tid(page, "threshold").dispatch_event("change")
