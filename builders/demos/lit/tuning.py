@@ -14,6 +14,7 @@ a fixed logit scale `SCALE`. `HELD_OUT_TEMPLATES` and one lemma per class that h
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +173,33 @@ def tune(text_embeddings_fn: Callable[[list[str]], np.ndarray], fc_weights: np.n
     return TunedHead(jax.tree_util.tree_map(np.asarray, params), metrics)
 
 
+def class_points(params: dict, text_embeddings_fn: Callable[[list[str]], np.ndarray], class_names: Sequence[str],
+                 templates: Sequence[str] = HELD_OUT_TEMPLATES) -> np.ndarray:
+    """One unit vector per class in the image feature space: the head's outputs for the class name
+    in each of `templates`, averaged and renormalised (CLIP's prompt ensembling)."""
+    points = 0
+    for t in templates:
+        points = points + np.asarray(apply_head(params, jnp.asarray(text_embeddings_fn([t.format(n)
+                                                                                          for n in class_names]))))
+    return normalise_rows(points)
+
+
+def photo_zero_shot(params: dict, text_embeddings_fn: Callable[[list[str]], np.ndarray], class_names: Sequence[str],
+                    image_features: np.ndarray, expected: Sequence[Sequence[int]],
+                    templates: Sequence[str] = HELD_OUT_TEMPLATES) -> list[dict]:
+    """Zero-shot classification of photos: cosine of each photo's image-tower features [p, 1280]
+    with `class_points` (prompts the head was not tuned on). Per photo: the best class, the rank
+    (1 = first) of its best expected class, top1 and top5."""
+    points = class_points(params, text_embeddings_fn, class_names, templates)
+    scores = normalise_rows(image_features) @ points.T
+    out = []
+    for s, want in zip(scores, expected):
+        order = np.argsort(-s)
+        rank = int(min(np.nonzero(np.isin(order, list(want)))[0])) + 1
+        out.append({"best": int(order[0]), "rank": rank, "top1": rank == 1, "top5": rank <= 5})
+    return out
+
+
 def minilm_embedder(download_dir: Path, batch: int = 256) -> Callable[[list[str]], np.ndarray]:
     """A function: prompts -> MiniLM sentence embeddings [n, 384] (float32, the frozen text encoder)."""
     from . import minilm
@@ -208,7 +236,7 @@ def tuned_head(ctx, download_dir: Path, *, steps: int = 1500, seed: int = 0, cla
 
     inputs = {"wheels": [TIMM.sha256, efficientnet.WHEEL.sha256, minilm.WHEEL.sha256], "steps": steps,
               "seed": seed, "classes": classes, "templates": [TRAIN_TEMPLATES, HELD_OUT_TEMPLATES], "scale": SCALE,
-              "code": hash_code(__import__(__name__, fromlist=["_"]))}
+              "code": hash_code(sys.modules[__name__])}
 
     def run(out: Path) -> dict:
         lemmas = imagenet_lemmas(download_dir)
