@@ -63,8 +63,10 @@ def test_phone_windows_do_not_scroll_sideways_and_the_navigation_is_one_line(sit
         for path in PAGES:
             page.goto(site_server + path)
             _settle(page)
+            # Against the window's own width: a phone (is_mobile) widens its layout viewport, and so
+            # innerWidth, to whatever overflows, so scrollWidth <= innerWidth alone could never fail.
             width = page.evaluate("document.documentElement.scrollWidth")
-            if width > page.evaluate("innerWidth"):
+            if width > size[0] or page.evaluate("innerWidth") != size[0]:
                 widths[path] = width
             # the navigation's links share one line: their tops are equal
             tops = page.evaluate("[...document.querySelectorAll('.site-header nav a')]"
