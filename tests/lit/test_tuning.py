@@ -51,7 +51,8 @@ def test_the_class_names_and_lemmas_are_imagenets(world):
 
 def test_smoke_tuning_generalises_to_unseen_templates_and_synonyms(smoke):
     m = smoke.metrics
-    # measured: held-out templates top-1 1.00 (n=100), held-out synonyms top-1 ~0.3 (chance 0.02)
+    # measured, seeds 0-2: held-out templates top-1 1.00 (n=100), held-out synonyms top-1 0.25-0.31
+    # (n=32), top-5 0.44-0.47; chance top-1 is 0.02
     assert m["held_out_templates"]["n"] == 2 * len(SUBSET)
     assert m["held_out_templates"]["top1"] >= 0.9, m
     assert m["held_out_synonyms"]["n"] >= 20 and m["held_out_synonyms"]["top1"] >= 0.15, m
