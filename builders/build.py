@@ -37,7 +37,7 @@ from .page_weight import PageWeight, format_weights, over_budget, page_weights
 from .paths import TOOL_ROOT
 from .render import Renderer
 from .serve_command import serve_command
-from .service_worker import REGISTER_ENTRY, write_service_worker
+from .service_worker import REGISTER_ENTRY, SHARE_ENTRY, write_service_worker
 from .summary import StepRecord, format_summary
 from .tfjs_kernels import model_kernels
 
@@ -110,6 +110,7 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
         kernels.update(dict.fromkeys(page.extra_entries, page_kernels))
     if config.site.service_worker:
         entries[REGISTER_ENTRY[0]] = REGISTER_ENTRY[1]  # no TF.js: no kernels
+    entries[SHARE_ENTRY[0]] = SHARE_ENTRY[1]
     bundles = bundle_entries(entries, PROJECT_ROOT, cache, kernels)
     assets_dir = staging / "assets"
     assets_dir.mkdir(parents=True)

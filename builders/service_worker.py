@@ -23,8 +23,9 @@ from .paths import TOOL_ROOT
 
 SOURCE = TOOL_ROOT / "site_src" / "sw" / "sw.js"
 REGISTER_ENTRY = ("sw-register", "site_src/sw/register.ts")
+SHARE_ENTRY = ("share", "site_src/share/share.ts")  # every demo page's Share control (base.html)
 # Assets every page loads (templates/base.html), besides the stylesheet and the registration script.
-SHARED_ASSETS = ("file-protocol",)
+SHARED_ASSETS = ("file-protocol", "share")
 MANIFEST_LINE = "const MANIFEST = {version: '', pages: {}}; // replaced at build time"
 
 
