@@ -40,3 +40,21 @@ def test_share_shows_the_address_and_its_qr_code(site_server, browser, path):
 def test_the_home_page_has_no_share_control(site_server, browser_page):
     browser_page.goto(site_server + "index.html")
     assert browser_page.locator('[data-testid="share"]').count() == 0
+
+
+@pytest.mark.browser
+def test_a_crafted_or_huge_address_is_never_markup(site_server, browser_page):
+    page = browser_page
+    hostile = '#"><img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+    page.goto(site_server + "jax/index.html" + hostile)
+    page.locator('[data-testid="share"]').click()
+    assert page.locator('[data-testid="share-link"]').input_value() == page.evaluate("location.href")
+    assert page.locator('[data-testid="share-qr"] svg').count() == 1
+    assert page.locator('[data-testid="share-panel"] img, [data-testid="share-panel"] script').count() == 0
+    assert page.evaluate("window.pwned") is None
+    # More than a QR code holds: said so, no code drawn, the link still there to copy.
+    page.goto(site_server + "jax/index.html?long#" + "x" * 5000)  # a new document, not a hash change
+    page.locator('[data-testid="share"]').click()
+    assert page.locator('[data-testid="share-qr"] svg').count() == 0
+    assert "too long for a QR code" in page.locator('[data-testid="share-note"]').inner_text()
+    assert page.locator('[data-testid="share-link"]').input_value().endswith("x" * 5000)

@@ -4,11 +4,37 @@
  * Copy link button and a QR code drawn here, in the browser. The system share sheet is offered
  * too where the browser has one (phones).
  */
-import {renderSVG} from 'uqr';
+import {encode} from 'uqr';
 
-/** The panel's content for `url`: the QR code as SVG markup (uqr writes only rects and paths). */
-export function qrSvg(url: string): string {
-  return renderSVG(url, {border: 2, ecc: 'M', pixelSize: 4});
+const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * The QR code of `url` as an SVG element built node by node (no markup parsing: the address is
+ * the visitor's to craft), or null when it holds more than a QR code can (about 2.9 KB).
+ */
+export function qrElement(url: string, doc: Document = document): SVGSVGElement | null {
+  let modules: boolean[][];
+  try {
+    modules = encode(url, {border: 2, ecc: 'M'}).data;
+  } catch {
+    return null;
+  }
+  const size = modules.length;
+  const svg = doc.createElementNS(SVG, 'svg') as SVGSVGElement;
+  svg.setAttribute('viewBox', `0 0 ${size} ${size}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'QR code of this page\'s address');
+  const background = doc.createElementNS(SVG, 'rect');
+  background.setAttribute('width', String(size));
+  background.setAttribute('height', String(size));
+  background.setAttribute('fill', '#fff');
+  const dark = doc.createElementNS(SVG, 'path');
+  const d: string[] = [];
+  modules.forEach((row, y) => row.forEach((on, x) => { if (on) d.push(`M${x},${y}h1v1h-1z`); }));
+  dark.setAttribute('d', d.join(''));
+  dark.setAttribute('fill', '#000');
+  svg.append(background, dark);
+  return svg;
 }
 
 function setUp(button: HTMLButtonElement): void {
@@ -27,10 +53,9 @@ function setUp(button: HTMLButtonElement): void {
     button.setAttribute('aria-expanded', String(open));
     if (!open) return;
     link.value = location.href;  // read now: the page may have put its input in the address
-    qr.innerHTML = qrSvg(location.href);
-    qr.querySelector('svg')?.setAttribute('role', 'img');
-    qr.querySelector('svg')?.setAttribute('aria-label', 'QR code of this page\'s address');
-    note.textContent = '';
+    const code = qrElement(location.href);
+    qr.replaceChildren(...(code ? [code] : []));
+    note.textContent = code ? '' : 'This address is too long for a QR code: copy the link instead.';
   });
   copy.addEventListener('click', async () => {
     try {
