@@ -5,6 +5,7 @@
  * it needs is in the page config, written by builders/app/publish.py.
  */
 import * as tf from '@tensorflow/tfjs';
+import {executeGraph} from '../common/execute';
 import {BACKEND_LABELS, DEFAULT_BACKENDS, initBackend} from '../common/backend';
 import {PageConfig, dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
@@ -139,14 +140,7 @@ async function runModel(model: tf.GraphModel, spec: AppSpec, feeds: ReturnType<t
   const tensors: tf.NamedTensorMap = {};
   for (const feed of feeds) tensors[feed.name] = tf.tensor(feed.data, feed.shape, feed.data instanceof Int32Array ? 'int32' : 'float32');
   try {
-    let result: tf.Tensor | tf.Tensor[];
-    try {
-      result = model.execute(tensors, spec.modelOutputs);
-    } catch (err) {
-      if (!String((err as Error).message).includes('executeAsync')) throw err;
-      result = await model.executeAsync(tensors, spec.modelOutputs);
-    }
-    const list = Array.isArray(result) ? result : [result];
+    const list = await executeGraph(model, tensors, spec.modelOutputs);
     const data = await Promise.all(list.map((t) => t.data() as Promise<ArrayLike<number>>));
     const shapes = list.map((t) => t.shape.slice(1));
     tf.dispose(list);

@@ -5,6 +5,7 @@
  * peak tensor memory of one run (`tf.profile`).
  */
 import * as tf from '@tensorflow/tfjs';
+import {executeGraph} from '../common/execute';
 import {Stats, sparseIndices, summarize} from './stats';
 
 export interface InputSpec {
@@ -82,23 +83,12 @@ export function makeInputs(specs: readonly InputSpec[]): tf.NamedTensorMap {
   return feeds;
 }
 
-function outputsOf(result: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor[] {
-  if (result instanceof tf.Tensor) return [result];
-  return Array.isArray(result) ? result : Object.values(result);
-}
-
 /**
  * Run the model once and wait for every output on the CPU side. Models with dynamic ops
  * (control flow, NonMaxSuppression...) cannot run synchronously: `executeAsync` then.
  */
 export async function infer(model: tf.GraphModel, feeds: tf.NamedTensorMap): Promise<void> {
-  let outputs: tf.Tensor[];
-  try {
-    outputs = outputsOf(model.execute(feeds));
-  } catch (err) {
-    if (!String((err as Error).message).includes('executeAsync')) throw err;
-    outputs = outputsOf(await model.executeAsync(feeds));
-  }
+  const outputs = await executeGraph(model, feeds);
   await Promise.all(outputs.map((t) => t.data()));
   tf.dispose(outputs);
 }

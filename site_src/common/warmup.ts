@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import {executeGraph} from './execute';
 
 /**
  * Run `model` once, before the first user action, so the first real prediction is fast: on
@@ -16,15 +17,7 @@ export async function warmUp(model: tf.GraphModel, inputs?: tf.NamedTensorMap): 
     info.name,
     tf.zeros((info.shape ?? []).map((d) => (d < 0 ? 1 : d)), (info.dtype ?? 'float32') as tf.DataType),
   ]));
-  let outputs: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
-  try {
-    outputs = model.execute(feeds);
-  } catch (err) {
-    if (!String((err as Error).message).includes('executeAsync')) throw err;
-    outputs = await model.executeAsync(feeds);
-  }
-  const list: tf.Tensor[] = outputs instanceof tf.Tensor ? [outputs]
-    : Array.isArray(outputs) ? outputs : Object.values(outputs as tf.NamedTensorMap);
+  const list = await executeGraph(model, feeds);
   // Reading the result waits for the GPU, so the compilation really finished.
   await Promise.all(list.map((t) => t.data()));
   tf.dispose(list);

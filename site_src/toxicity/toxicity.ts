@@ -5,6 +5,7 @@
  * official toxicity model.
  */
 import * as tf from '@tensorflow/tfjs';
+import {executeGraph} from '../common/execute';
 import {warmUp} from '../common/warmup';
 import {dataUrl, PageConfig, readPageConfig} from '../common/config';
 import {checkThreshold, LabelPrediction, selectLabels, toPredictions} from './classify';
@@ -111,18 +112,6 @@ async function embeddedEngine(options: LoadOptions): Promise<Engine> {
   };
 }
 
-/** Outputs of a graph that may hold a loop (`execute` refuses control flow; `executeAsync` runs it). */
-async function run(model: tf.GraphModel, feeds: tf.Tensor | tf.NamedTensorMap): Promise<tf.Tensor[]> {
-  let outputs: tf.Tensor | tf.Tensor[];
-  try {
-    outputs = model.execute(feeds) as tf.Tensor | tf.Tensor[];
-  } catch (err) {
-    if (!String((err as Error).message).includes('executeAsync')) throw err;
-    outputs = await model.executeAsync(feeds) as tf.Tensor | tf.Tensor[];
-  }
-  return Array.isArray(outputs) ? outputs : [outputs];
-}
-
 async function toxblockEngine(options: LoadOptions): Promise<Engine> {
   if (!options.tokenizerUrl) throw new Error('the toxblock toxicity model needs tokenizerUrl');
   const spec = await fetchJson<KerasTokenizerSpec>(options.tokenizerUrl, options.fetchFunc ?? fetch);
@@ -136,7 +125,7 @@ async function toxblockEngine(options: LoadOptions): Promise<Engine> {
     labels,
     async predict(texts) {
       const input = tf.tensor2d(tokenizer.encode(texts), [texts.length, tokenizer.maxLen], 'int32');
-      const outputs = await run(model, input);
+      const outputs = await executeGraph(model, input);
       const data = await outputs[0].data() as Float32Array;  // [texts, labels]: P(label), rescaled
       tf.dispose([input, ...outputs]);
       return labels.map((_, head) => {
