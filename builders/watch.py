@@ -16,6 +16,7 @@ network drives, and a few hundred files cost well under a millisecond per scan.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -109,8 +110,6 @@ class BuildState:
 
     def event(self) -> str:
         """The Server-Sent Event that describes this state (one `data:` line of JSON)."""
-        import json
-
         return "data: " + json.dumps({"generation": self.generation, "error": self.error,
                                       "building": self.building}) + "\n\n"
 
