@@ -24,7 +24,11 @@ export async function registerServiceWorker(doc: Document = document): Promise<v
     if (event.data?.type === 'cached') html.dataset.offline = 'ready';
     else if (event.data?.type === 'cache-failed') html.dataset.offline = 'failed';
   });
-  registration.active?.postMessage({type: 'cache-page', page: location.href});
+  const askToCache = (worker: ServiceWorker | null | undefined) => worker?.postMessage({type: 'cache-page', page: location.href});
+  askToCache(registration.active);
+  // A new build's worker took over (it claims the pages it finds when it activates): ask it, since
+  // the old one leaves the caching of a new build's files to its successor (site_src/sw/sw.js).
+  navigator.serviceWorker.addEventListener('controllerchange', () => askToCache(navigator.serviceWorker.controller));
 }
 
 registerServiceWorker().catch(() => {

@@ -37,6 +37,12 @@ const filesByPage = new Map(Object.entries(MANIFEST.pages).map(([page, urls]) =>
 const hashes = new Map(Object.entries(MANIFEST.hashes || {}).map(([url, hash]) => [normalize(url), hash]));
 const known = new Set([...filesByPage.values()].flat());
 
+// Set once a page fetched from the network differs from this worker's manifest: the site was
+// rebuilt since this worker was installed, so its hashes cannot tell a current file from an old
+// one. It then answers from the network first (the cache only offline) until the new worker,
+// which the browser is installing meanwhile, takes over.
+let outdated = false;
+
 // Statuses whose responses must not have a body (the Response constructor refuses one).
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -55,11 +61,38 @@ function withHeaders(response, sameOrigin, extra = {}) {
     {status: response.status, statusText: response.statusText, headers});
 }
 
-/** Store `response` (a clone) for `url` with the hash this build lists for it. */
+/**
+ * Whether this worker still speaks for the site's current build. An old worker keeps running
+ * while its successor installs and activates; what it stored then would carry its old hashes.
+ */
+function inCharge() {
+  const registration = self.registration;
+  // A successor installing or waiting: the browser saw a new sw.js, so there is a new build.
+  // This is asked anew each time, as a worker's globals (`outdated`) go when the browser stops it.
+  if (outdated || registration.installing || registration.waiting) return false;
+  const me = self.serviceWorker;  // undefined in older browsers: then only the above can tell
+  return !me || !registration.active || registration.active === me;
+}
+
+/** Hex SHA-256 (16 digits, as the manifest writes them) of some bytes. */
+async function shortHash(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Store `response` (a clone) for `url` if its bytes are the ones this build lists, labelled with
+ * their hash. Bytes that differ are never stored under this build's label: they come from an
+ * HTTP or CDN cache that has not seen the new build yet (GitHub Pages caches for 10 minutes), or
+ * from a newer build than this worker's.
+ */
 async function store(cache, url, response) {
   const hash = hashes.get(url);
-  if (!hash || !response.ok || response.type === 'opaque') return;
-  await cache.put(url, withHeaders(response.clone(), new URL(url).origin === origin, {[HASH_HEADER]: hash}));
+  if (!hash || !response.ok || response.type === 'opaque' || !inCharge()) return;
+  const body = await response.clone().arrayBuffer();
+  if ((await shortHash(body)) !== hash || !inCharge()) return;
+  const stored = new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers});
+  await cache.put(url, withHeaders(stored, new URL(url).origin === origin, {[HASH_HEADER]: hash}));
 }
 
 /** The cached response for `url` if it holds this build's bytes, else null. */
@@ -70,9 +103,11 @@ async function current(cache, url) {
   return hash && cached.headers.get(HASH_HEADER) === hash ? cached : null;
 }
 
-self.addEventListener('install', () => {
-  self.skipWaiting();
-});
+// No skipWaiting(): a new build's worker waits until no page uses the old one (every tab of the
+// site closed or gone elsewhere). Skipping the wait makes Chromium hold navigations until the old
+// worker is idle, and an open demo page keeps it busy: a reload after a deploy then hung (headless
+// Chromium 156). Meanwhile the old worker sees its successor waiting and answers from the
+// network (`inCharge`), so pages still get the new build's files.
 
 // A new build: drop what it no longer lists or whose bytes changed, and caches of other names.
 self.addEventListener('activate', (event) => {
@@ -80,27 +115,43 @@ self.addEventListener('activate', (event) => {
     for (const name of await caches.keys()) {
       if (name !== CACHE && name.startsWith(CACHE)) await caches.delete(name);
     }
-    const cache = await caches.open(CACHE);
-    for (const request of await cache.keys()) {
-      const response = await cache.match(request);
-      const hash = hashes.get(request.url);
-      if (!known.has(request.url) || !hash || !response || response.headers.get(HASH_HEADER) !== hash) {
-        await cache.delete(request);
-      }
-    }
+    await prune(await caches.open(CACHE));
     await self.clients.claim();
   })());
+});
+
+/** Delete the cached files this build does not list, or lists with other bytes. */
+async function prune(cache) {
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    const hash = hashes.get(request.url);
+    if (!known.has(request.url) || !hash || !response || response.headers.get(HASH_HEADER) !== hash) {
+      await cache.delete(request);
+    }
+  }
+}
+
+// A page asks which build this worker serves: {type: 'version'}, with a port for the reply.
+self.addEventListener('message', (event) => {
+  if ((event.data || {}).type === 'version' && event.ports[0]) {
+    event.ports[0].postMessage({type: 'version', version: MANIFEST.version});
+  }
 });
 
 // A page asks for its files to be cached: {type: 'cache-page', page: location.href}.
 self.addEventListener('message', (event) => {
   const data = event.data || {};
   if (data.type !== 'cache-page') return;
+  // A worker that is being replaced leaves the caching to its successor, which the page asks
+  // again once it takes control (site_src/sw/register.ts).
+  if (!inCharge()) return;
   const urls = filesByPage.get(normalize(data.page)) || [];
   event.waitUntil((async () => {
     let message;
     try {
       const cache = await caches.open(CACHE);
+      // What an old worker stored while this one was activating carries old hashes: drop it.
+      await prune(cache);
       // Files the page already loaded through the fetch handler are cached: fetch only the rest, together.
       const missing = [];
       for (const url of urls) {
@@ -110,6 +161,7 @@ self.addEventListener('message', (event) => {
         const response = await fetch(url, {cache: 'no-cache'});
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         await store(cache, url, response);
+        if (!(await current(cache, url))) throw new Error(`${url}: the server sent other bytes than this build's`);
       }));
       message = {type: 'cached', page: data.page, files: urls.length, fetched: missing.length,
         version: MANIFEST.version, isolated: true};
@@ -120,16 +172,15 @@ self.addEventListener('message', (event) => {
   })());
 });
 
-// Set once a page fetched from the network differs from this worker's manifest: the site was
-// rebuilt since this worker was installed, so its hashes cannot tell a current file from an old
-// one. It then answers from the network first (the cache only offline) until the new worker,
-// which the browser is installing meanwhile, takes over.
-let outdated = false;
-
-/** Hex SHA-256 (16 digits, as the manifest writes them) of a response's body. */
-async function shortHash(response) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
-  return Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+/**
+ * `request` revalidated with the server: the HTTP cache may still hold an older build's bytes.
+ * A navigation request cannot be copied with changes, so a new one is made for its URL.
+ */
+function revalidating(request) {
+  if (request.mode === 'navigate') {
+    return new Request(request.url, {cache: 'no-cache', credentials: 'same-origin', redirect: 'manual'});
+  }
+  return new Request(request, {cache: 'no-cache'});
 }
 
 /**
@@ -144,7 +195,8 @@ async function respond(event) {
   const listed = known.has(url);
   const cache = listed ? await caches.open(CACHE) : null;
   const page = request.mode === 'navigate' || url.endsWith('.html');
-  if (listed && !page && !outdated) {
+  const inChargeNow = inCharge();
+  if (listed && !page && inChargeNow) {
     const cached = await current(cache, url);
     if (cached) return withHeaders(cached, sameOrigin, {[SOURCE_HEADER]: 'cache'});
   }
@@ -154,16 +206,16 @@ async function respond(event) {
     outgoing = new Request(request.url, {mode: 'cors', credentials: 'omit'});
   }
   try {
-    const response = await fetch(outgoing);
-    if (page && listed && response.ok && !outdated && hashes.has(url)) {
+    const response = await fetch(listed ? revalidating(outgoing) : outgoing);
+    if (page && listed && response.ok && inChargeNow && hashes.has(url)) {
       // Before the page's own requests start: a page that is not this build's means a new build.
-      if ((await shortHash(response.clone())) !== hashes.get(url)) {
+      if ((await shortHash(await response.clone().arrayBuffer())) !== hashes.get(url)) {
         outdated = true;
         self.registration.update().catch(() => undefined);
       }
     }
     // Not awaited: the page reads the body as it arrives (its progress bar counts the bytes).
-    if (listed && !outdated) event.waitUntil(store(cache, url, response).catch(() => undefined));
+    if (listed && inChargeNow) event.waitUntil(store(cache, url, response).catch(() => undefined));
     return withHeaders(response, sameOrigin);
   } catch (err) {
     const cached = listed ? await cache.match(url) : await caches.match(url);
