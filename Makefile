@@ -37,4 +37,4 @@ lint: setup
 
 test: setup chromium lint
 	node site_src/run_tests.mjs
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile  # two workers (the 2-core CI machine); a test file stays on one worker
