@@ -161,7 +161,9 @@ self.addEventListener('message', (event) => {
         const response = await fetch(url, {cache: 'no-cache'});
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         await store(cache, url, response);
-        if (!(await current(cache, url))) throw new Error(`${url}: the server sent other bytes than this build's`);
+        if (!(await current(cache, url))) {
+          throw new Error(`${url}: not stored (the server sent other bytes than this build's, or a newer build took over)`);
+        }
       }));
       message = {type: 'cached', page: data.page, files: urls.length, fetched: missing.length,
         version: MANIFEST.version, isolated: true};
