@@ -148,6 +148,14 @@ def test_converted_model_is_one_loop_with_params_once(toxblock_page, toxblock_di
     assert len(spec["words"]) == 19999 and spec["words"][:3] == ["the", "to", "of"] and spec["num_words"] == 20000
 
 
+@pytest.fixture(scope="module")
+def page_at_half(corpus, toxblock_dir, run_node) -> dict:
+    """The page's classifier (TF.js CPU under Node) on the whole corpus at threshold 0.5: run once
+    (~35 s) and compared with both the Keras maths and the server."""
+    return run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": corpus,
+                     "threshold": 0.5})
+
+
 def test_typescript_tokenizer_gives_the_python_ids(model, corpus, toxblock_dir, run_node):
     got = run_node({"mode": "keras", "dataFile": str(toxblock_dir / "keras_tokenizer.json"), "texts": corpus})
     expected = model.tokenizer.encode(corpus)
@@ -157,9 +165,8 @@ def test_typescript_tokenizer_gives_the_python_ids(model, corpus, toxblock_dir, 
     assert all(g["words"] == model.tokenizer.words(t) for t, g in zip(corpus, got))
 
 
-def test_typescript_classifier_matches_the_keras_maths(model, corpus, toxblock_dir, run_node):
-    got = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": corpus,
-                    "threshold": 0.5})
+def test_typescript_classifier_matches_the_keras_maths(model, corpus, page_at_half):
+    got = page_at_half
     assert got["modelLabels"] == list(toxblock.LABELS)
     expected = toxblock.rescale_probabilities(
         toxblock.reference_probabilities(model.keras_params, model.tokenizer.encode(corpus)))
@@ -190,13 +197,12 @@ def test_typescript_api_labels_and_threshold(toxblock_dir, run_node):
 THREATS = ["I will find where you live and hurt you"]
 
 
-def test_server_moderate_agrees_with_the_page(model, corpus, toxblock_dir, run_node):
+def test_server_moderate_agrees_with_the_page(model, corpus, toxblock_dir, page_at_half):
     from builders.moderate import is_flagged, load_model, moderate
 
     load_model.cache_clear()
     server = moderate(corpus, threshold=0.5, model_dir=toxblock_dir)
-    page = run_node({"mode": "classify", "source": "toxblock", "modelDir": str(toxblock_dir), "texts": corpus,
-                     "threshold": 0.5})["predictions"]
+    page = page_at_half["predictions"]
     assert [p["label"] for p in server] == list(toxblock.LABELS)
     worst = max(abs(a["probabilities"][1] - b["probabilities"][1])
                 for s, b_ in zip(server, page) for a, b in zip(s["results"], b_["results"]))
