@@ -96,7 +96,7 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
     """Bundle scripts, copy data and render every page into `staging`."""
     records = []
     start = time.perf_counter()
-    entries, kernels = {}, {}
+    entries, kernels, backends = {}, {}, {}
     before = len(cache.events)
     for page in pages:
         page_kernels = None
@@ -106,12 +106,14 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
         if page.entry:
             entries[page.name] = page.entry
             kernels[page.name] = page_kernels
+            backends[page.name] = page.tfjs_backends
         entries.update(page.extra_entries)
         kernels.update(dict.fromkeys(page.extra_entries, page_kernels))
+        backends.update(dict.fromkeys(page.extra_entries, page.tfjs_backends))
     if config.site.service_worker:
         entries[REGISTER_ENTRY[0]] = REGISTER_ENTRY[1]  # no TF.js: no kernels
     entries[SHARE_ENTRY[0]] = SHARE_ENTRY[1]
-    bundles = bundle_entries(entries, PROJECT_ROOT, cache, kernels)
+    bundles = bundle_entries(entries, PROJECT_ROOT, cache, kernels, backends)
     assets_dir = staging / "assets"
     assets_dir.mkdir(parents=True)
     asset_paths = {}

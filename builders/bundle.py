@@ -32,21 +32,24 @@ def esbuild_binary(root: Path) -> Path:
 
 
 def bundle_entries(entries: dict[str, str], root: Path, cache: Cache,
-                   kernels: dict[str, set[str] | None] | None = None) -> dict[str, Path]:
+                   kernels: dict[str, set[str] | None] | None = None,
+                   backends: dict[str, tuple[str, ...]] | None = None) -> dict[str, Path]:
     """Bundle each entry (bundle name -> TS path) into a minified, content-hashed JS file.
 
     `kernels` gives, per bundle name, the TF.js kernels it registers (see builders/tfjs_kernels.py):
     a set for exactly those (plus the runtime's own), None for every kernel of every backend. The
     site's TF.js (site_src/common/tfjs.ts) registers none itself, so every bundle that runs a model
     must be listed; bundles not listed (the service worker's registration script) get no kernels.
+    `backends` gives, per bundle name, the TF.js backends it includes (default `tfjs_kernels.BACKENDS`).
     Returns bundle name -> cached file whose name is `<name>-<hash>.js`. Cached by the contents of
     site_src/, package-lock.json and the kernel lists.
     """
     esbuild = esbuild_binary(root)
     kernels = kernels or {}
+    backends = {name: tuple(b) for name, b in (backends or {}).items() if tuple(b) != tfjs_kernels.BACKENDS}
     wanted = {name: (None if kernels[name] is None else sorted(kernels[name])) if name in kernels else "none"
               for name in entries}
-    inputs = {"entries": entries, "flags": ESBUILD_FLAGS, "kernels": wanted,
+    inputs = {"entries": entries, "flags": ESBUILD_FLAGS, "kernels": wanted, "backends": backends,
               "src": hash_files([root / "site_src", root / "package-lock.json"]),
               "kernel_modules": hash_code(tfjs_kernels)}  # the generated registration code
 
@@ -59,7 +62,8 @@ def bundle_entries(entries: dict[str, str], root: Path, cache: Cache,
                 raise BuildError(f"bundle entry {entry} does not exist")
             source = root / entry
             if name in kernels:
-                source = tfjs_kernels.kernels_entry(name, source, kernels[name], generated, root / "node_modules")
+                source = tfjs_kernels.kernels_entry(name, source, kernels[name], generated, root / "node_modules",
+                                                    backends.get(name, tfjs_kernels.BACKENDS))
             tmp = out / f"{name}.js"
             # NODE_PATH: the generated entries live in the cache, which may be outside the project.
             run_tool([esbuild, str(source), *ESBUILD_FLAGS, f"--outfile={tmp}"], cwd=root,

@@ -167,6 +167,7 @@ def demo_page(demo: Demo, name: str, ctx: BuildContext) -> Page:
                  "model": f"{spec['verified']['bytes'] / 1e6:.2f} MB",
                  "max |err|": f"{spec['verified']['maxAbsError']:.2g}"},
         tfjs_kernels=[],  # the page's code only runs the model (activations are computed in JavaScript)
+        tfjs_backends=("cpu", "webgl", "wasm", "webgpu"),  # the page probes each before using it
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .dtypes import tfjs_dtype
 from .errors import VerificationError
+from .probe import probe_metadata, write_probe
 from .tfjs_runtime import TfjsJob, model_io_names, run_tfjs
 
 
@@ -186,7 +187,27 @@ def verify_many(cases: Sequence[VerifyCase], backend: str = "cpu") -> list[Verif
             if case.diagnose and any(not o.ok and o.diagnosable for o in report.outputs):
                 report.divergence = _diagnose(case, backend)
         reports.append(report)
+    _write_probes(cases, reports, expected_all)
     return reports
+
+
+def _write_probes(cases: Sequence[VerifyCase], reports: Sequence[VerificationReport],
+                  expected_all: Sequence[tuple[list[str], list[np.ndarray]]]) -> None:
+    """Store in each verified model the smallest input that matched, with JAX's outputs: pages run
+    it on GPU backends, which Node cannot check (see probe.py). Models with a failed case get none."""
+    by_dir: dict[Path, list[int]] = {}
+    for i, case in enumerate(cases):
+        by_dir.setdefault(Path(case.model_dir), []).append(i)
+    for model_dir, indices in by_dir.items():
+        if not all(reports[i].ok for i in indices):
+            continue
+        best = min(indices, key=lambda i: sum(np.asarray(x).size for x in cases[i].inputs))
+        input_names, _ = model_io_names(model_dir)
+        names, outputs = expected_all[best]
+        probe = probe_metadata(input_names, [np.asarray(x) for x in cases[best].inputs], names, outputs)
+        if probe is not None:
+            probe.update(atol=cases[best].atol, rtol=cases[best].rtol)
+            write_probe(model_dir, probe)
 
 
 def _diagnose(case: VerifyCase, backend: str) -> str:

@@ -55,6 +55,9 @@ class Page:
     # None bundles every kernel of every backend: the safe default for a page that runs TF.js ops
     # of its own.
     tfjs_kernels: list[str] | None = None
+    # The TF.js backends the page's bundle includes. "webgpu" only for pages that check their model
+    # on each backend before using it (site_src/common/checked_backend.ts).
+    tfjs_backends: tuple[str, ...] = ("cpu", "webgl", "wasm")
     # Models for the benchmark page, optional: each {"name", "url" (relative to the data base URL,
     # e.g. "models/lit/tiny/tfjs/model.json"), "inputs": [{"name", "shape", "dtype", "kind":
     # "random"|"tokens"|"sparse_indices", "max"?}]}. Empty: every data/**/model.json in `files` is

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {executeGraph} from '../common/execute';
-import {BACKEND_LABELS, DEFAULT_BACKENDS, initBackend} from '../common/backend';
+import {BACKEND_LABELS} from '../common/backend';
+import {describeSkip, loadOnCheckedBackend, PROBED_BACKENDS} from '../common/checked_backend';
 import {PageConfig, dataUrl, readPageConfig} from '../common/config';
 import {loadModel} from '../common/model';
-import {showError, showProgress} from '../common/progress';
+import {showError, showNote, showProgress} from '../common/progress';
 import {warmUp} from '../common/warmup';
 import {Checkbox, CheckboxSpec} from '../components/checkbox';
 import {Dropdown, DropdownSpec} from '../components/dropdown';
@@ -257,12 +258,16 @@ async function main(): Promise<void> {
   runButton?.addEventListener('click', schedule);
 
   try {
-    status.textContent = 'Starting TensorFlow.js…';
-    backend = await initBackend(config.root, spec.backends ?? DEFAULT_BACKENDS);
     status.textContent = 'Loading the model…';
-    model = await loadModel(dataUrl(config, spec.model),
-      (f, detail) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f, detail));
-    await warmUp(model);  // compiles the backend's kernels before the first real run
+    // Each backend in turn (WebGPU first) until one gives JAX's numbers on the model's probe,
+    // which also compiles its kernels before the first real run.
+    const checked = await loadOnCheckedBackend(config.root, () => loadModel(dataUrl(config, spec.model),
+      (f, detail) => showProgress(byTestId<HTMLProgressElement>('progress'), byTestId('progress-label'), f, detail)),
+    spec.backends ?? PROBED_BACKENDS);
+    model = checked.model;
+    backend = checked.backend;
+    if (!checked.probed) await warmUp(model);
+    for (const failure of checked.failures) showNote(messages, describeSkip(failure, backend));
     const name = BACKEND_LABELS[backend] ?? backend;
     byTestId('backend').textContent = name;
     status.textContent = `Model loaded; running on ${name}.`;

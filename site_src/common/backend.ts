@@ -53,12 +53,28 @@ export function softwareWebGLRenderer(): string | null {
   }
 }
 
+/** The WebGPU adapter's architecture when it is a software one (SwiftShader, a fallback adapter), else null. */
+export async function softwareWebGPUAdapter(): Promise<string | null> {
+  const gpu = (navigator as Navigator & {gpu?: {requestAdapter(): Promise<unknown>}}).gpu;
+  if (!gpu) return null;
+  try {
+    const adapter = await gpu.requestAdapter() as {info?: {architecture?: string; isFallbackAdapter?: boolean},
+      isFallbackAdapter?: boolean} | null;
+    if (!adapter) return null;
+    const architecture = adapter.info?.architecture ?? '';
+    if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) return architecture || 'fallback adapter';
+    return SOFTWARE_RENDERER.test(architecture) ? architecture : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Make `name` the TF.js backend, or throw why not. TF.js itself only logs a failing backend's
  * error (and not at all in production mode) and answers `false`, so its factory is wrapped for
  * the duration of the call to keep the error.
  */
-async function setBackendOrThrow(name: string): Promise<string> {
+export async function setBackendOrThrow(name: string): Promise<string> {
   const entry = tf.engine().registryFactory[name];
   if (!entry) {
     throw new Error(`not included in this page (available: ${Object.keys(tf.engine().registryFactory).join(', ')})`);

@@ -7,15 +7,19 @@
  * model gives wrong numbers elsewhere.
  */
 export function backendOrder(preferred: readonly string[], requested: string | null,
-    softwareWebGL: boolean, restricted = false, warn: (line: string) => void = console.warn): string[] {
+    softwareWebGL: boolean, restricted = false, warn: (line: string) => void = console.warn,
+    softwareWebGPU = false): string[] {
   if (requested && restricted && !preferred.includes(requested)) {
     warn(`?backend=${requested} ignored: this model is exact only on ${preferred.join(', ')}`);
     requested = null;
   }
   let order = [...preferred];
-  if (softwareWebGL && order.includes('wasm') && order.indexOf('webgl') < order.indexOf('wasm')) {
-    order = order.filter((b) => b !== 'webgl');
-    order.splice(order.indexOf('wasm') + 1, 0, 'webgl');
+  // A GPU backend drawn by the CPU (SwiftShader) is slower than WASM: such a WebGL, then such a WebGPU, go after WASM.
+  for (const [software, name] of [[softwareWebGPU, 'webgpu'], [softwareWebGL, 'webgl']] as const) {
+    if (software && order.includes('wasm') && order.indexOf(name) >= 0 && order.indexOf(name) < order.indexOf('wasm')) {
+      order = order.filter((b) => b !== name);
+      order.splice(order.indexOf('wasm') + 1, 0, name);
+    }
   }
   return requested ? [requested, ...order.filter((b) => b !== requested)] : order;
 }

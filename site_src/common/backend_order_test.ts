@@ -59,3 +59,12 @@ test('wasmThreads: ?threads=N when valid, else every core, within 1..8', () => {
   assert.equal(wasmThreads('1.5', 6), 6);
   assert.equal(wasmThreads('12', 2), 8);
 });
+
+test('a software WebGPU adapter goes after WASM too; a real one leads', () => {
+  const probed = ['webgpu', 'webgl', 'wasm', 'cpu'];
+  const quiet = () => {};
+  assert.deepEqual(backendOrder(probed, null, false, false, quiet, false), probed);
+  assert.deepEqual(backendOrder(probed, null, false, false, quiet, true), ['webgl', 'wasm', 'webgpu', 'cpu']);
+  assert.deepEqual(backendOrder(probed, null, true, false, quiet, true), ['wasm', 'webgl', 'webgpu', 'cpu']);
+  assert.deepEqual(backendOrder(probed, 'webgpu', true, false, quiet, true)[0], 'webgpu');
+});

@@ -31,3 +31,12 @@ export function showError(container: HTMLElement, message: string): void {
   item.textContent = message;
   container.append(item);
 }
+
+/** A line in the messages area that informs without alarming (e.g. a backend skipped for a reason). */
+export function showNote(container: HTMLElement, message: string): void {
+  const item = document.createElement('p');
+  item.className = 'note';
+  item.dataset.testid = 'note';
+  item.textContent = message;
+  container.append(item);
+}

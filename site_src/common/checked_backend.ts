@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import {BackendChoice, BackendFailure, backendOrder} from './backend_order';
+import {BACKEND_LABELS, configureWasm, recordWasmThreads, setBackendOrThrow, softwareWebGLRenderer, softwareWebGPUAdapter} from './backend';
+import {executeGraph} from './execute';
+import {browserVerdicts, OK, Probe, probeKey, probeMismatch, probeOf, VerdictStore} from './probe';
+
+/** The order pages that probe their model try: the GPU first, each only if it gives JAX's numbers. */
+export const PROBED_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+/** Run the probe on the current backend: '' when the outputs are JAX's, else what differed. */
+export async function runProbe(model: tf.GraphModel, probe: Probe): Promise<string> {
+  const feeds: tf.NamedTensorMap = {};
+  for (const t of probe.inputs) {
+    const values = t.values.map((v) => (v === null ? NaN : v));
+    feeds[t.name] = tf.tensor(values, t.shape, (t.dtype ?? 'float32') as tf.DataType);
+  }
+  try {
+    const outputs = await executeGraph(model, feeds, probe.outputs.map((o) => o.name));
+    try {
+      const got = await Promise.all(outputs.map(async (t) => ({shape: t.shape, values: await t.data() as ArrayLike<number>})));
+      return probeMismatch(probe, got);
+    } finally {
+      tf.dispose(outputs);
+    }
+  } catch (err) {
+    return `it could not run the model (${(err as Error).message ?? err})`;
+  } finally {
+    tf.dispose(Object.values(feeds));
+  }
+}
+
+/** The backend that runs the model correctly, the model loaded on it, and what failed before. */
+export interface CheckedModel extends BackendChoice {
+  model: tf.GraphModel;
+  /** Whether the probe ran on this visit (false: no probe in model.json, or a remembered verdict). */
+  probed: boolean;
+}
+
+/**
+ * Start a backend, load the model on it with `load`, and keep it only if the model's probe gives
+ * JAX's numbers there; otherwise dispose it and try the next backend (`backendOrder`, with
+ * software-rendered WebGL and WebGPU after WASM). Verdicts are remembered per backend and model
+ * (`store`), so a later visit neither re-runs a passed probe nor retries a failed backend.
+ * Each failure is a `console.warn` line and is returned; throws, listing them, when none works.
+ * The probe doubles as the warm-up run (it compiles the backend's kernels).
+ */
+export async function loadOnCheckedBackend(root: string, load: () => Promise<tf.GraphModel>,
+    preferred: readonly string[] = PROBED_BACKENDS, store: VerdictStore = browserVerdicts()): Promise<CheckedModel> {
+  configureWasm(root);
+  const requested = new URLSearchParams(location.search).get('backend');
+  const softwareGL = !requested && preferred.includes('webgl') ? softwareWebGLRenderer() : null;
+  const softwareGPU = !requested && preferred.includes('webgpu') ? await softwareWebGPUAdapter() : null;
+  const restricted = PROBED_BACKENDS.some((b) => !preferred.includes(b));
+  const order = backendOrder(preferred, requested, softwareGL !== null, restricted, console.warn, softwareGPU !== null);
+  const failures: BackendFailure[] = [];
+  const fail = (backend: string, reason: string, next: string | undefined) => {
+    failures.push({backend, reason});
+    console.warn(`TF.js backend '${backend}' not used: ${reason}; ${next ? `trying '${next}'` : 'no backend left to try'}`);
+  };
+  const chosen = (backend: string, model: tf.GraphModel, probed: boolean): CheckedModel => {
+    recordWasmThreads(backend);
+    return {backend, failures, model, probed};
+  };
+  let known: Probe | null = null;  // the probe, once a model has been loaded
+  for (const [i, name] of order.entries()) {
+    const next = order[i + 1];
+    const remembered = known ? store.get(probeKey(name, known)) : null;
+    if (remembered && remembered !== OK) {
+      fail(name, `${remembered} (remembered from an earlier visit)`, next);
+      continue;
+    }
+    if (!tf.engine().registryFactory[name]) {
+      // Not in this browser (no navigator.gpu) or not bundled: nothing failed, nothing to report.
+      console.info(`TF.js backend '${name}' is not available here`);
+      continue;
+    }
+    let backend: string;
+    try {
+      backend = await setBackendOrThrow(name);
+    } catch (err) {
+      fail(name, `it failed to start: ${(err as Error).message ?? err}`, next);
+      continue;
+    }
+    let model: tf.GraphModel;
+    try {
+      model = await load();
+    } catch (err) {
+      // A GPU backend can fail to take the weights (buffer limits); elsewhere the files are at fault.
+      if (name !== 'webgpu' && name !== 'webgl') throw err;
+      fail(name, `the model did not load on it: ${(err as Error).message ?? err}`, next);
+      continue;
+    }
+    const probe = probeOf(model.metadata);
+    if (!probe) return chosen(backend, model, false);
+    known = probe;
+    const key = probeKey(name, probe);
+    const verdict = store.get(key);
+    if (verdict === OK) return chosen(backend, model, false);
+    const mismatch = verdict ? `${verdict} (remembered from an earlier visit)` : await runProbe(model, probe);
+    if (!mismatch) {
+      store.set(key, OK);
+      return chosen(backend, model, true);
+    }
+    if (!verdict) store.set(key, `it gave other numbers than JAX: ${mismatch}`);
+    model.dispose();
+    fail(name, verdict ? mismatch : `it gave other numbers than JAX: ${mismatch}`, next);
+  }
+  throw new Error(`no TF.js backend ran the model correctly (${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
+}
+
+/** One line for the page about a backend `loadOnCheckedBackend` passed over, and the one it used. */
+export function describeSkip(failure: BackendFailure, used: string): string {
+  const label = (name: string) => BACKEND_LABELS[name] ?? name;
+  return `Not using ${label(failure.backend)}: ${failure.reason}; running on ${label(used)}.`;
+}
