@@ -28,7 +28,7 @@ import numpy as np
 
 from ...errors import BuildError
 
-TOKENIZER_TYPES = ("BPE", "UNIGRAM")
+TOKENIZER_TYPES = ("BPE", "UNIGRAM", "WORDPIECE")  # WORDPIECE: BERT vocabularies (photo source)
 # An image id becomes a file name (`<id>.jpg`) and a line of `zimgs.txt`: a plain name, never a path.
 IMAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -57,7 +57,7 @@ class ModelDef:
     """`data/models/<name>/def.json`."""
 
     description: str
-    tokenizer_type: str  # "BPE" | "UNIGRAM"
+    tokenizer_type: str  # "BPE" | "UNIGRAM" | "WORDPIECE"
     temperature: float  # exp(t) of the checkpoint
     pad_value: int
     max_len: int
