@@ -86,7 +86,8 @@ def components_reference() -> str:
              "[Troubleshooting](../troubleshooting.md#demos-of-your-own-buildersapp)).\n"]
     groups = [("The demo", [app.Demo]),
               ("Inputs", [app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text]),
-              ("Outputs", [app.Label, app.JSON])]
+              ("Outputs", [app.Label, app.JSON, app.NumberOutput, app.TextOutput, app.ImageOutput, app.Plot,
+                          app.Highlight])]
     for title, classes in groups:
         parts.append(f"## {title}\n")
         for cls in classes:

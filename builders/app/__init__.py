@@ -17,7 +17,7 @@ docs/add-your-own-model.md.
 from .demo import Demo
 from .errors import DemoError
 from .inputs import Checkbox, Dropdown, Image, Input, Number, Sketchpad, Slider, Text
-from .outputs import JSON, Label, Output
+from .outputs import JSON, Highlight, ImageOutput, Label, NumberOutput, Output, Plot, TextOutput
 
-__all__ = ["JSON", "Checkbox", "Demo", "DemoError", "Dropdown", "Image", "Input", "Label", "Number", "Output",
-           "Sketchpad", "Slider", "Text"]
+__all__ = ["JSON", "Checkbox", "Demo", "DemoError", "Dropdown", "Highlight", "Image", "ImageOutput", "Input", "Label",
+           "Number", "NumberOutput", "Output", "Plot", "Sketchpad", "Slider", "Text", "TextOutput"]

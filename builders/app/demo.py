@@ -15,7 +15,8 @@ from .inputs import SCALAR_INPUTS, Input
 from .outputs import Output
 
 INPUT_NAMES = "app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text"
-OUTPUT_NAMES = "app.Label, app.JSON"
+OUTPUT_NAMES = ("app.Label, app.JSON, app.NumberOutput, app.TextOutput, app.ImageOutput, app.Plot, "
+                "app.Highlight")
 
 
 def _plural(n: int, word: str) -> str:
@@ -110,6 +111,10 @@ class Demo:
         found += self._component_problems("outputs", self.output_list, Output, OUTPUT_NAMES)
         if not self.input_list or not all(isinstance(c, Input) for c in self.input_list):
             return found
+        for output in self.output_list:  # outputs that show an input (Highlight) name one that exists
+            if isinstance(output, Output) and hasattr(output, "input_problems") and not output.problems():
+                found += [self._problem(output.subject, m, output.where)
+                          for m in output.input_problems(self.input_list)]
         found += self._arity_problems()
         found += self._example_problems()
         return found
@@ -221,6 +226,8 @@ class Demo:
                                   fn_where(self.fn))]
         found = []
         for array, output in zip(arrays, outputs):
+            if hasattr(output, "bind"):
+                output.bind(self.input_list)  # its expected shape depends on an input's (Highlight)
             shape = tuple(array.shape)
             if not shape or shape[0] != size:
                 found.append(self._problem(output.subject, f"fn returns shape {shape} for a batch of {size}; "

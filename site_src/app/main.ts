@@ -14,13 +14,18 @@ import {showError, showNote, showProgress} from '../common/progress';
 import {warmUp} from '../common/warmup';
 import {Checkbox, CheckboxSpec} from '../components/checkbox';
 import {Dropdown, DropdownSpec} from '../components/dropdown';
+import {Highlight, HighlightSpec} from '../components/highlight';
 import {Image, ImageSpec} from '../components/image';
+import {ImageOutput, ImageOutputSpec} from '../components/image_output';
 import {JsonOutput} from '../components/json';
 import {Label, LabelSpec} from '../components/label';
 import {NumberInput, NumberSpec} from '../components/number';
+import {NumberOutput, NumberOutputSpec} from '../components/number_output';
+import {Plot, PlotSpec} from '../components/plot';
 import {Sketchpad, SketchpadSpec} from '../components/sketchpad';
 import {Slider, SliderSpec, formatNumber} from '../components/slider';
 import {Text, TextSpec} from '../components/text';
+import {TextOutput, TextOutputSpec} from '../components/text_output';
 import {
   ChangeListener, InputComponent, InputSpec, OutputComponent, OutputSpec, SpecValue,
 } from '../components/types';
@@ -57,6 +62,11 @@ const INPUTS: Record<string, (spec: InputSpec, onChange: ChangeListener) => Inpu
 const OUTPUTS: Record<string, (spec: OutputSpec) => OutputComponent> = {
   label: (spec) => new Label(spec as LabelSpec),
   json: (spec) => new JsonOutput(spec),
+  'number-output': (spec) => new NumberOutput(spec as NumberOutputSpec),
+  'text-output': (spec) => new TextOutput(spec as TextOutputSpec),
+  'image-output': (spec) => new ImageOutput(spec as ImageOutputSpec),
+  plot: (spec) => new Plot(spec as PlotSpec),
+  highlight: (spec) => new Highlight(spec as HighlightSpec),
 };
 
 function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -174,6 +184,7 @@ async function main(): Promise<void> {
   const inputs = mount(spec.inputs, Object.fromEntries(Object.entries(INPUTS).map(
     ([type, make]) => [type, (s: InputSpec) => make(s, () => changed())])));
   const outputs = mount(spec.outputs, OUTPUTS);
+  outputs.forEach((c) => c.connect?.(inputs, spec.inputs));  // a Highlight shows a Text input's tokens
   byTestId('inputs').append(...inputs.map((c) => c.element));
   byTestId('output-components').append(...outputs.map((c) => c.element));
 

@@ -32,6 +32,8 @@ export class Text implements InputComponent {
   private readonly note: HTMLElement;
   private tokenizer: WordPiece | null = null;
   private ids = new Int32Array(0);
+  private names: string[] = [];  // the vocabulary in id order, to name the tokens (a Highlight output)
+  private used = 0;  // positions of `ids` before the padding
 
   constructor(private readonly spec: TextSpec, onChange: ChangeListener) {
     this.box = document.createElement('textarea');
@@ -61,7 +63,8 @@ export class Text implements InputComponent {
       if (!url) throw new Error('the page has no vocabulary');
       const response = await fetch(url);
       if (!response.ok) throw new Error(`${url}: ${response.status}`);
-      this.tokenizer = new WordPiece(readVocab(await response.text()), {lowercase: this.spec.lowercase});
+      this.names = readVocab(await response.text());
+      this.tokenizer = new WordPiece(this.names, {lowercase: this.spec.lowercase});
       this.box.disabled = false;
       this.update();
     } catch (err) {
@@ -74,6 +77,7 @@ export class Text implements InputComponent {
     if (!this.tokenizer) return;
     const encoding = encodeText(this.tokenizer, this.spec, this.box.value);
     this.ids = Int32Array.from(encoding.ids);
+    this.used = Math.min(this.ids.length, encoding.kept + (this.spec.tokenizer === 'wordpiece' ? 2 : 0));
     this.note.textContent = lengthNote(encoding, this.spec.tokenizer === 'wordpiece' ? 'tokens' : 'words');
     this.note.dataset.truncated = String(encoding.truncated);
     this.note.classList.toggle('app-warning', encoding.truncated);
@@ -82,6 +86,11 @@ export class Text implements InputComponent {
 
   read(): Int32Array {
     return this.ids;
+  }
+
+  /** The token at each position the model reads, padding left out (`[CLS]` and `[SEP]` kept). */
+  tokens(): string[] {
+    return Array.from(this.ids.subarray(0, this.used), (id) => this.names[id] ?? `#${id}`);
   }
 
   empty(): boolean {

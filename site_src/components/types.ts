@@ -47,6 +47,8 @@ export interface OutputComponent {
   show(values: ArrayLike<number>, shape: readonly number[]): void;
   /** Forget the last output. */
   clear(): void;
+  /** Given the page's inputs once mounted, for an output that shows one of them (Highlight). */
+  connect?(inputs: readonly InputComponent[], specs: readonly InputSpec[]): void;
 }
 
 /** Called by an input when the user changed it. */
