@@ -74,7 +74,7 @@ export function gapNote(gaps: readonly number[], values: ArrayLike<number>, name
   if (!gaps.length) return '';
   const shown = gaps.slice(0, 5).map((i) => `${names?.[i] ?? i}: ${values[i]}`).join(', ');
   return `${gaps.length} value${gaps.length > 1 ? 's are' : ' is'} NaN or infinite, shown as ${gaps.length > 1 ? 'gaps' : 'a gap'} ` +
-    `(${shown}${gaps.length > 5 ? ', …' : ''}).`;
+    `(${shown}${gaps.length > 5 ? ` and ${gaps.length - 5} more` : ''}).`;
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {

@@ -46,7 +46,8 @@ export function decode(spec: Pick<TextOutputSpec, 'mode' | 'names' | 'vocab' | '
     }
   });
   const problem = bad.length ? `${bad.length} id${bad.length > 1 ? 's are' : ' is'} not in the vocabulary of ` +
-    `${vocab.length} tokens (0 to ${vocab.length - 1}): ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}.` : '';
+    `${vocab.length} tokens (0 to ${vocab.length - 1}): ${bad.slice(0, 5).join(', ')}` +
+    `${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}.` : '';
   return {text: tokens.join(spec.separator ?? ' '), problem};
 }
 
