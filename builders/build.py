@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .app.project import declared_user_demos
+from .benchmark_page import NAME as BENCHMARK_NAME
 from .benchmark_page import benchmark_page
 from .bundle import bundle_entries, copy_wasm_binaries
 from .cache import Cache, os_error_advice, os_error_path, os_error_reason, remove_stale, trash_name, work_dir
+from .cards import MODEL_TEMPLATE, demo_cards, model_cards
 from .config import SiteConfig, load_config
 from .convert.errors import ConversionError
 from .demos import demo_registry
@@ -133,6 +135,10 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
     start = time.perf_counter()
     nav = [{"name": p.name, "title": p.title, "description": p.description, "href": f"{p.name}/"} for p in pages]
     renderer = Renderer(PROJECT_ROOT / "templates", config.site, nav, asset_paths)
+    bench = next((p for p in pages if p.name == BENCHMARK_NAME), None)
+    cards = model_cards(pages, bench.data["models"] if bench else [])  # from what the demos recorded
+    for page in pages:
+        page.data["model_cards"] = [c for c in cards if c["page"] == page.name]  # linked from its page
     for page in pages:
         for rel, src in page.files.items():
             dest = staging / rel
@@ -144,7 +150,11 @@ def assemble(pages: list[Page], config: SiteConfig, cache: Cache, staging: Path)
         for site_path, template in page.extra_pages.items():
             _write(staging / site_path, renderer.render(template, site_path, page=page.data,
                                                         bundle=asset_paths.get(page.name), title=page.title))
-    _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title))
+    for card in cards:
+        _write(staging / card["href"], renderer.render(MODEL_TEMPLATE, card["href"], page={"card": card},
+                                                        title=f"Model card: {card['id']}"))
+    _write(staging / "index.html", renderer.render("index.html", "index.html", title=config.site.title,
+                                                   page={"cards": demo_cards(pages, cards, staging)}))
     _write(staging / "404.html", render_not_found(renderer))  # served at any depth: see not_found.py
     (staging / ".nojekyll").write_text("")
     (staging / STAMP).write_text(json.dumps(STAMP_CONTENT, sort_keys=True) + "\n")  # not in sw.js: no page needs it

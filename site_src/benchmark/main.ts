@@ -191,6 +191,8 @@ async function main(): Promise<void> {
   runButton.disabled = runAllButton.disabled = false;
   status.textContent = `Ready: ${page.models.length} model${page.models.length === 1 ? '' : 's'}.`;
   status.dataset.state = 'ready';
+  // A model card's "Measure it on this device" link (?model=…&run=1): time that model at once.
+  if (params.get('run') === '1' && wantedModel && modelSelect.value === wantedModel) runButton.click();
 }
 
 main().catch((err) => {
