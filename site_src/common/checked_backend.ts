@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {BackendChoice, BackendFailure, backendOrder} from './backend_order';
 import {BACKEND_LABELS, configureWasm, recordWasmThreads, setBackendOrThrow, softwareWebGLRenderer, softwareWebGPUAdapter} from './backend';
 import {executeGraph} from './execute';
+import {fastKernelsActive, useFastKernels} from './kernel_override';
 import {browserVerdicts, OK, Probe, probeKey, probeMismatch, probeOf, VerdictStore} from './probe';
 
 /** The order pages that probe their model try: the GPU first, each only if it gives JAX's numbers. */
@@ -34,6 +35,51 @@ export interface CheckedModel extends BackendChoice {
   model: tf.GraphModel;
   /** Whether the probe ran on this visit (false: no probe in model.json, or a remembered verdict). */
   probed: boolean;
+  /** On CPU/WASM: whether the site's faster kernels run this model ('site') or TF.js's own ('stock'). */
+  kernels: 'site' | 'stock' | null;
+}
+
+/** A first run slower than this skips the timing (it would delay the page): the site's kernels stay. */
+const TIMING_BUDGET_MS = 250;
+
+/**
+ * The site's kernels (./cpu_kernels.ts, ./wasm_kernels.ts) are an optimisation: keep them for this
+ * model only if they are not slower than TF.js's own on this device. Times the probe three times
+ * each way, interleaved after one untimed run each (the site's kernels pack weights on their second
+ * use), keeps the faster by the minimum, and remembers the choice per backend and model.
+ */
+export async function chooseKernels(model: tf.GraphModel, probe: Probe, backend: string,
+    store: VerdictStore = browserVerdicts()): Promise<'site' | 'stock' | null> {
+  if (!fastKernelsActive(backend)) return null;
+  const key = `${probeKey(backend, probe)}:kernels`;
+  const known = store.get(key);
+  if (known === 'site' || known === 'stock') {
+    useFastKernels(backend, known === 'site');
+    return known;
+  }
+  const timed = async (kind: 'site' | 'stock'): Promise<number> => {
+    useFastKernels(backend, kind === 'site');
+    const start = performance.now();
+    const mismatch = await runProbe(model, probe);
+    // TF.js's own kernels are the reference; a mismatch there is not a reason to pick them
+    return mismatch ? Infinity : performance.now() - start;
+  };
+  let choice: 'site' | 'stock' = 'site';
+  if (await timed('site') <= TIMING_BUDGET_MS) {
+    await timed('stock');
+    const times = {site: [] as number[], stock: [] as number[]};
+    for (let round = 0; round < 3; round++) {
+      for (const kind of (round % 2 ? ['stock', 'site'] : ['site', 'stock']) as ('site' | 'stock')[]) {
+        times[kind].push(await timed(kind));
+      }
+    }
+    choice = Math.min(...times.stock) < Math.min(...times.site) ? 'stock' : 'site';
+    console.info(`kernels on ${backend}: site ${Math.min(...times.site).toFixed(2)} ms, ` +
+      `TF.js's ${Math.min(...times.stock).toFixed(2)} ms: using ${choice === 'site' ? "the site's" : "TF.js's"}`);
+  }
+  useFastKernels(backend, choice === 'site');
+  store.set(key, choice);
+  return choice;
 }
 
 /**
@@ -57,9 +103,11 @@ export async function loadOnCheckedBackend(root: string, load: () => Promise<tf.
     failures.push({backend, reason});
     console.warn(`TF.js backend '${backend}' not used: ${reason}; ${next ? `trying '${next}'` : 'no backend left to try'}`);
   };
-  const chosen = (backend: string, model: tf.GraphModel, probed: boolean): CheckedModel => {
+  const chosen = async (backend: string, model: tf.GraphModel, probed: boolean): Promise<CheckedModel> => {
     recordWasmThreads(backend);
-    return {backend, failures, model, probed};
+    const kernels = known ? await chooseKernels(model, known, backend, store) : null;
+    if (kernels) document.documentElement.dataset.kernels = kernels;
+    return {backend, failures, model, probed, kernels};
   };
   let known: Probe | null = null;  // the probe, once a model has been loaded
   for (const [i, name] of order.entries()) {

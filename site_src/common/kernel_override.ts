@@ -14,6 +14,25 @@ export type FastKernel<Backend> =
 /** The kernel functions registered here, to tell a registry entry that is already ours. */
 const ours = new WeakSet<object>();
 
+/** Backends whose fast kernels are switched off: every case goes to the backend's own kernel. */
+const switchedOff = new Set<string>();
+/** Backends with fast kernels registered. */
+const FAST_BACKENDS = new Set<string>();
+
+/**
+ * Use (`on`) or bypass the fast kernels of `backendName` from the next kernel call on. A page
+ * switches them off for a model that runs faster with TF.js's own (./checked_backend.ts times both).
+ */
+export function useFastKernels(backendName: string, on: boolean): void {
+  if (on) switchedOff.delete(backendName);
+  else switchedOff.add(backendName);
+}
+
+/** Whether `backendName` has fast kernels registered and switched on. */
+export function fastKernelsActive(backendName: string): boolean {
+  return !switchedOff.has(backendName) && FAST_BACKENDS.has(backendName);
+}
+
 /** Whether `backendName`'s registered `kernelName` is one of ours. */
 export function isOverridden(kernelName: string, backendName: string): boolean {
   const kernel = getKernel(kernelName, backendName);
@@ -35,9 +54,11 @@ export function overrideKernels<Backend>(backendName: string, fast: Record<strin
     names.push(kernelName);
     if (ours.has(original.kernelFunc)) continue;
     type Args = {inputs: Record<string, TensorInfo | undefined>; attrs: NamedAttrMap; backend: Backend};
-    const kernelFunc = ((args: Args) => kernel(args.inputs, args.attrs, args.backend) ??
+    const kernelFunc = ((args: Args) => (switchedOff.has(backendName) ? null
+      : kernel(args.inputs, args.attrs, args.backend)) ??
         original.kernelFunc(args as unknown as Parameters<KernelFunc>[0])) as unknown as KernelFunc;
     ours.add(kernelFunc);
+    FAST_BACKENDS.add(backendName);
     const config: KernelConfig = {...original, kernelFunc};
     unregisterKernel(kernelName, backendName);
     registerKernel(config);

@@ -54,10 +54,22 @@ def test_webgpu_runs_when_its_numbers_are_jaxs_and_software_gpus_go_after_wasm(w
     context = webgpu_browser.new_context()
     page = context.new_page()
     try:
+        infos = []
+        page.on("console", lambda m: infos.append(m.text) if m.text.startswith("kernels on ") else None)
         assert open_mnist(page, site_server) == "Model loaded; running on WASM."  # SwiftShader: after WASM
-        assert list(probe_verdicts(page).values()) == ["ok"]
-        assert open_mnist(page, site_server, "?backend=webgpu") == "Model loaded; running on WebGPU."
         verdicts = probe_verdicts(page)
+        (probe_key,) = [k for k in verdicts if not k.endswith(":kernels")]
+        assert verdicts[probe_key] == "ok"
+        # Site kernels against TF.js's, timed on this device; the faster one runs the model.
+        choice = verdicts[probe_key + ":kernels"]
+        assert choice in ("site", "stock") and page.evaluate("document.documentElement.dataset.kernels") == choice
+        assert len(infos) == 1 and infos[0].startswith("kernels on wasm: site ") and infos[0].endswith(
+            "using the site's" if choice == "site" else "using TF.js's")
+        page.reload()  # remembered: not timed again
+        page.wait_for_function(READY, timeout=90_000)
+        assert len(infos) == 1 and page.evaluate("document.documentElement.dataset.kernels") == choice
+        assert open_mnist(page, site_server, "?backend=webgpu") == "Model loaded; running on WebGPU."
+        verdicts = {k: v for k, v in probe_verdicts(page).items() if not k.endswith(":kernels")}
         assert sorted(k.split(":")[1] for k in verdicts) == ["wasm", "webgpu"] and set(verdicts.values()) == {"ok"}
         assert page.get_by_test_id("error").count() == 0
         assert page.get_by_test_id("backend").inner_text() == "WebGPU"
