@@ -21,7 +21,7 @@ def test_the_documented_example_is_what_builders_new_writes():
 def test_components_reference_lists_every_option():
     page = components_reference()
     for cls in (app.Demo, app.Slider, app.Number, app.Dropdown, app.Checkbox, app.Sketchpad, app.Image, app.Text,
-                app.Label, app.JSON):
+                app.Label, app.JSON, app.NumberOutput, app.TextOutput, app.ImageOutput, app.Plot, app.Highlight):
         assert f"### app.{cls.__name__}\n" in page
         for name, *_ in component_rows(cls):
             assert f"| `{name}` |" in page, (cls.__name__, name)
