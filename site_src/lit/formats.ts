@@ -16,7 +16,8 @@ export interface ImageInfo {
 /** `models/<name>/def.json`. */
 export interface ModelDef {
   description: string;
-  tokenizer_type: 'BPE' | 'UNIGRAM';
+  /** WORDPIECE: a BERT vocabulary (the photo source's MiniLM); no tokenizer.json is read. */
+  tokenizer_type: 'BPE' | 'UNIGRAM' | 'WORDPIECE';
   /** exp(t) of the checkpoint. */
   temperature: number;
   pad_value: number;

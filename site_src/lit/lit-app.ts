@@ -168,6 +168,13 @@ export class LitApp extends LitElement {
         'example prompts work as soon as the embeddings are loaded, new ones need the encoder.');
       return;
     }
+    if (model.tokenizer && !model.allPrecomputed(texts)) {
+      // Never cut silently: the encoder sees only the first max_len tokens of a long prompt.
+      for (const cut of model.truncatedTexts(texts)) {
+        this.message('warning', `"${cut.length > 60 ? cut.slice(0, 57) + '...' : cut}" is longer than the ` +
+          `'${model.name}' text encoder's ${model.tokenizer.maxLen} tokens: only its beginning is scored.`);
+      }
+    }
     try {
       const probs = await model.computeProbabilities(texts, card.imgIdx);
       const full = prompts.map(() => 0);

@@ -9,7 +9,8 @@ import {warmUp} from '../common/warmup';
 import {canonicalizePrompt, embeddingRow, parseEmbeddings, promptList} from './formats';
 import type {Embeddings, ImageInfo, ModelDef, TokenizerSpec, Vocabulary} from './formats';
 import {dot, softmax} from './math';
-import {LitTokenizer} from './tokenizer';
+import {BertTokenizer, LitTokenizer} from './tokenizer';
+import type {TextTokenizer} from './tokenizer';
 
 let dataRoot = new URL('data/', typeof document === 'undefined' ? 'http://localhost/' : document.baseURI).href;
 
@@ -160,7 +161,7 @@ export type Progress = (fraction: number, message: string) => void;
 /** One LiT text tower with its tokenizer and precomputed embeddings. */
 export class Model {
   def: ModelDef | null = null;
-  tokenizer: LitTokenizer | null = null;
+  tokenizer: TextTokenizer | null = null;
   zimgs: Embeddings | null = null;
   ztxts: Embeddings | null = null;
   graph: tf.GraphModel | null = null;
@@ -192,14 +193,19 @@ export class Model {
     progress(0, 'definition');
     const def = await fetchJson<ModelDef>(this.url('def.json'));
     const vocabularyFetch = fetchJson<Vocabulary>(this.url('vocabulary.json'));
-    // Ours; the original demo's data has none, then the tokenizer uses its defaults (and says so).
-    const [vocabulary, {spec, warning}] = await Promise.all([vocabularyFetch,
-      fetchTokenizerSpec(this.url('tokenizer.json'), vocabularyFetch)]);
-    if (warning) {
-      console.warn(`LiT model '${this.name}': ${warning}`);
-      if (!this.warnings.includes(warning)) this.warnings.push(warning);
+    if (def.tokenizer_type === 'WORDPIECE') {
+      // A BERT vocabulary: BERT's fixed WordPiece rules (the builder checks the model uses them).
+      this.tokenizer = new BertTokenizer(await vocabularyFetch, def.max_len);
+    } else {
+      // Ours; the original demo's data has none, then the tokenizer uses its defaults (and says so).
+      const [vocabulary, {spec, warning}] = await Promise.all([vocabularyFetch,
+        fetchTokenizerSpec(this.url('tokenizer.json'), vocabularyFetch)]);
+      if (warning) {
+        console.warn(`LiT model '${this.name}': ${warning}`);
+        if (!this.warnings.includes(warning)) this.warnings.push(warning);
+      }
+      this.tokenizer = LitTokenizer.fromFiles(def, vocabulary, spec);
     }
-    this.tokenizer = LitTokenizer.fromFiles(def, vocabulary, spec);
     progress(0.05, 'embeddings');
     this.zimgs = await this.fetchEmbeddings('zimgs', def.embedding_size);
     this.ztxts = await this.fetchEmbeddings('ztxts', def.embedding_size);
@@ -234,6 +240,12 @@ export class Model {
     return tf.tensor2d(tokenizer.tokenize(texts), [texts.length, tokenizer.maxLen], 'int32');
   }
 
+  /** The texts (as typed) that are longer than the text encoder's max_len and so are cut. */
+  truncatedTexts(texts: string[]): string[] {
+    const tokenizer = this.need(this.tokenizer, 'tokenizer');
+    return texts.filter((t) => tokenizer.truncated(canonicalizePrompt(t)));
+  }
+
   /** L2-normalised text embeddings [n, embedding_size] of a token tensor. */
   async embed(tokens: tf.Tensor2D): Promise<Float32Array> {
     const graph = this.need(this.graph, 'text encoder');
@@ -258,7 +270,9 @@ export class Model {
       return texts.map((t) => embeddingRow(ztxts, ztxts.keys.indexOf(canonicalizePrompt(t))));
     }
     const size = this.need(this.def, 'definition').embedding_size;
-    const tokens = this.tokenize(texts);
+    // The encoder sees a prompt as the precomputed ones were embedded (canonicalised): case,
+    // punctuation and runs of spaces never change a score, whichever path computes it.
+    const tokens = this.tokenize(texts.map(canonicalizePrompt));
     try {
       const flat = await this.embed(tokens);
       return texts.map((_, i) => flat.subarray(i * size, (i + 1) * size));

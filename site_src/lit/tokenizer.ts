@@ -4,8 +4,18 @@
  * stays last when a text is truncated to `max_len` (as big_vision and our Python builder do).
  */
 
+import {WordPiece} from '../common/wordpiece';
 import type {ModelDef, TokenizerSpec, Vocabulary} from './formats';
 import {Normalizer} from './normalizer';
+
+/** What the LiT model needs of a tokenizer: fixed-length int32 rows, and whether a text was cut. */
+export interface TextTokenizer {
+  readonly maxLen: number;
+  /** int32 [texts.length * maxLen], row-major, padded. */
+  tokenize(texts: string[]): Int32Array;
+  /** True when `text` has more tokens than fit in `maxLen` (the end is cut off). */
+  truncated(text: string): boolean;
+}
 
 /** Bytes of `s` in UTF-8 (the C++ library compares piece sizes in bytes). */
 function utf8Length(s: string): number {
@@ -206,7 +216,7 @@ export class SentencePiece {
 }
 
 /** LiT's tokenizer: fixed `max_len`, sticky `</s>`, padding with `pad_value`. */
-export class LitTokenizer {
+export class LitTokenizer implements TextTokenizer {
   constructor(readonly sp: SentencePiece, readonly eosId: number, readonly maxLen: number,
               readonly padValue: number) {
     if (eosId < 0) throw new Error('the vocabulary has no end token </s>');
@@ -214,7 +224,9 @@ export class LitTokenizer {
 
   /** Build from the files of a model folder (`spec` null: the original data without tokenizer.json). */
   static fromFiles(def: ModelDef, vocabulary: Vocabulary, spec: TokenizerSpec | null): LitTokenizer {
-    const fullSpec = spec ?? defaultSpec(vocabulary, def.tokenizer_type);
+    const type = def.tokenizer_type;
+    if (type === 'WORDPIECE') throw new Error('a WORDPIECE model is tokenised by BertTokenizer, not SentencePiece');
+    const fullSpec = spec ?? defaultSpec(vocabulary, type);
     return new LitTokenizer(new SentencePiece(vocabulary, fullSpec, spec === null), fullSpec.eos_id,
       def.max_len, def.pad_value);
   }
@@ -231,5 +243,29 @@ export class LitTokenizer {
     const out = new Int32Array(texts.length * this.maxLen).fill(this.padValue);
     texts.forEach((text, row) => out.set(this.ids(text), row * this.maxLen));
     return out;
+  }
+
+  truncated(text: string): boolean {
+    return this.sp.encode(text).length + 1 > this.maxLen;
+  }
+}
+
+/** BERT's `[CLS] … [SEP] [PAD]…` with a WordPiece vocabulary (`vocabulary.json` pieces in id
+ * order): the photo source's MiniLM, tokenised exactly as Python's builders/wordpiece.py. */
+export class BertTokenizer implements TextTokenizer {
+  readonly wordPiece: WordPiece;
+
+  constructor(vocabulary: Vocabulary, readonly maxLen: number) {
+    this.wordPiece = new WordPiece(vocabulary.map(([piece]) => piece));
+  }
+
+  tokenize(texts: string[]): Int32Array {
+    const out = new Int32Array(texts.length * this.maxLen);
+    texts.forEach((text, row) => out.set(this.wordPiece.encode(text, this.maxLen).ids, row * this.maxLen));
+    return out;
+  }
+
+  truncated(text: string): boolean {
+    return this.wordPiece.encode(text, this.maxLen).truncated;
   }
 }

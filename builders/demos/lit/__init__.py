@@ -4,8 +4,11 @@ Two sources for the models (see `Config`):
 
 - `checkpoint` + `tokenizer` + `images_dir` set: a real big_vision LiT `.npz` (see
   `checkpoint.py`), its SentencePiece model and a folder of images with `info.json`;
-- otherwise the embedded default: a compositional world, a locked pretrained image tower and
-  two LiT-trained text towers ("tiny", "small"), trained here (`embedded.py`, `train.py`).
+- `source = "photos"` (the full profile's default): real photographs from wheels, a locked
+  EfficientNet-Lite0 (features precomputed) and all-MiniLM-L6-v2 + a LiT-tuned head as the
+  on-device text tower (`photo_source.py`, `tuning.py`);
+- `source = "shapes"` (`--profile smoke`): the embedded compositional world, a locked pretrained
+  image tower and two LiT-trained text towers ("tiny", "small"), trained here (`embedded.py`, `train.py`).
 
 Either way `export.py` writes the original lit_demo data layout (`formats.py`).
 """
@@ -22,7 +25,7 @@ from ...errors import BuildError
 from ...tfjs_kernels import model_kernels
 from ..base import BuildContext, Page
 from . import checkpoint as checkpoint_mod
-from . import embedded, export, formats, models, train, world
+from . import efficientnet, embedded, export, formats, minilm, models, photo_source, photos, train, tuning, world
 from . import tokenizer as tokenizer_mod
 from .models import CNNConfig, TextConfig
 
@@ -43,6 +46,16 @@ class Config:
                "<id>.jpg/.png images to embed with the checkpoint's image tower."})
     checkpoint_name: str = field(default="", metadata={
         "doc": "Model name (URL folder) for the checkpoint; default: the file name without .npz."})
+    source: str = field(default="shapes", metadata={
+        "doc": "Without a checkpoint: 'photos' (real photographs, EfficientNet-Lite0 locked, MiniLM + a "
+               "LiT-tuned head) or 'shapes' (the generated world of coloured shapes, trained here)."})
+    photo_steps: int = field(default=1500, metadata={"doc": "Tuning steps of the photo source's text head.",
+                                                     "min": 1})
+    photo_max_len: int = field(default=16, metadata={
+        "doc": "WordPiece tokens per prompt of the photo source's text tower, [CLS] and [SEP] included.", "min": 3})
+    photo_variants: list[str] = field(default_factory=lambda: ["float32"], metadata={
+        "doc": "Weight formats of the photo text tower offered on the page: float32, float16, uint8.",
+        "min_items": 1})
     seed: int = field(default=0, metadata={"doc": "Seed for the world, the tokenizer data and all training."})
     train_images: int = field(default=4000, metadata={"doc": "Training scenes rendered.", "min": 16})
     test_images: int = field(default=300, metadata={
@@ -76,7 +89,7 @@ class Config:
         "train_images": 240, "test_images": 30, "site_images": 4, "image_steps": 15, "text_steps": 15,
         "tiny_width": 32, "tiny_depth": 1, "small_width": 48, "small_depth": 1, "small_heads": 2,
         "batch_size": 32, "image_batch_size": 32, "image_channels": [8, 16, 16], "image_hidden": 32,
-        "embedding_size": 32,
+        "embedding_size": 32, "source": "shapes",
     }
 
 
@@ -172,13 +185,71 @@ def _image_files(images_dir: Path) -> dict[str, Path]:
     return files
 
 
+VARIANTS = {"float32": None, "float16": "float16", "uint8": "uint8"}
+
+
+def _photo_rows(config: Config, ctx: BuildContext) -> tuple[dict[str, Path], list[dict]]:
+    """The photo source: tune (cached) the head, export each variant of the text tower (cached)."""
+    from ... import convert as converter
+
+    bad = [v for v in config.photo_variants if v not in VARIANTS]
+    if bad:
+        raise BuildError(f"demos.lit.photo_variants: {bad} not among {list(VARIANTS)}")
+    downloads = ctx.cache.root / "lit-downloads"
+    head = tuning.tuned_head(ctx, downloads, steps=config.photo_steps, seed=config.seed)
+    m = head.metrics
+    ctx.log(f"lit: text head tuned ({config.photo_steps} steps), held-out templates "
+            f"{m['held_out_templates']['top1']:.3f}, synonyms {m['held_out_synonyms']['top1']:.3f}")
+    files: dict[str, Path] = {}
+    rows = []
+    for variant in config.photo_variants:
+        name = photo_source.MODEL_NAME + ("" if variant == "float32" else f"-{variant}")
+        # The head is determined by the steps, the seed, the wheels and tuning.py (all in the key).
+        inputs = {"steps": config.photo_steps, "seed": config.seed, "variant": variant,
+                  "max_len": config.photo_max_len, "atol": config.verify_atol,
+                  "wheels": [efficientnet.WHEEL.sha256, minilm.WHEEL.sha256, tuning.TIMM.sha256],
+                  "photos": [p.sha256 for p in photos.GALLERY],
+                  "code": [hash_code(converter),
+                           hash_code(photo_source, photos, efficientnet, minilm, formats, tuning)]}
+
+        def run(out: Path, variant=variant) -> dict:
+            module, variables, spec = minilm.load(downloads)
+            return photo_source.export_photo_model(
+                module, variables, head.params, spec, efficientnet.load_variables(downloads), downloads,
+                out / "images", out / "model", max_len=config.photo_max_len, verify_atol=config.verify_atol,
+                quantization=VARIANTS[variant],
+                description=f"MiniLM + LiT-tuned head on EfficientNet-Lite0, {variant} weights")
+        res = ctx.cache.run(f"lit-photos-{variant}", inputs, run)
+        if not files:
+            files.update(_image_files(res.path / "images"))
+        for f in sorted((res.path / "model").rglob("*")):
+            if f.is_file():
+                files[f"data/models/{name}/{f.relative_to(res.path / 'model').as_posix()}"] = f
+        zs = res.value["zero_shot"]
+        rows.append({"name": name, "params": res.value["params"], "bytes": res.value["tfjs_bytes"],
+                     "gflops": float("nan"), "max_abs_error": res.value["max_abs_error"],
+                     "zero_shot_held_out": zs["top1"], "zero_shot_seen": None, "classes": zs["photos"],
+                     "temperature": photo_source.TEMPERATURE, "max_len": config.photo_max_len,
+                     "width": 384, "depth": 6, "variant": variant, "zero_shot": zs})
+        ctx.log(f"lit: {name}: {res.value['tfjs_bytes']} bytes, photo zero-shot top-1 {zs['top1']:.3f} "
+                f"(chance {zs['chance']:.3f}), max |TF.js - JAX| {res.value['max_abs_error']:.2g}")
+    return files, rows
+
+
 def build_assets(config: Config, ctx: BuildContext) -> Page:
     """Train or load the LiT models, export the text towers to TF.js, describe the page."""
     from ... import convert as converter
 
-    images_dir, towers = (_checkpoint_models if config.checkpoint else _embedded_models)(config, ctx)
-    files = _image_files(images_dir)
-    rows = []
+    if config.source not in ("photos", "shapes"):
+        raise BuildError(f"demos.lit.source must be 'photos' or 'shapes', got {config.source!r}")
+    use_photos = not config.checkpoint and config.source == "photos"
+    if use_photos:
+        files, rows = _photo_rows(config, ctx)
+        towers: dict[str, dict] = {}
+    else:
+        images_dir, towers = (_checkpoint_models if config.checkpoint else _embedded_models)(config, ctx)
+        files = _image_files(images_dir)
+        rows = []
     for name, tower in towers.items():
         inputs = {"ckpt": hash_files([tower["checkpoint"]]), "tok": hash_files([tower["tokenizer"]]),
                   "images": hash_files([images_dir]), "atol": config.verify_atol, "max_len": config.max_len,
@@ -213,7 +284,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
                              {"lit-exports": towers_kernels})
     files["lit/exports_bin.js"] = bundles["lit-exports"]
     files["lit/playground.js"] = ctx.project_root / "site_src" / "lit" / "playground.js"
-    names = list(towers)
+    names = [r["name"] for r in rows]
     return Page(
         tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
         name=NAME,
@@ -222,8 +293,9 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
                     "against precomputed image embeddings.",
         template="lit/index.html",
         entry="site_src/lit/main.ts",
-        data={"rows": rows, "embedded": not config.checkpoint,
+        data={"rows": rows, "embedded": not config.checkpoint and not use_photos, "photos": use_photos,
               "held_out": sorted(" ".join(c) for c in world.HELD_OUT) if not config.checkpoint else [],
+              "credits": [{"name": p.name, "credit": p.credit} for p in photos.GALLERY] if use_photos else [],
               "playground_source": (ctx.project_root / "site_src/lit/playground.js").read_text(),
               "client": {"models": names, "defaultModel": names[0]}},
         files=files,

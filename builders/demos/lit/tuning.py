@@ -210,14 +210,20 @@ def minilm_embedder(download_dir: Path, batch: int = 256) -> Callable[[list[str]
     apply = jax.jit(module.apply)
 
     def embed(texts: list[str]) -> np.ndarray:
-        ids = np.array([wp.encode(t, MAX_LEN)[0] for t in texts], np.int32).reshape(-1, MAX_LEN)
-        out = []
-        for i in range(0, len(ids), batch):
-            chunk = ids[i:i + batch]
-            pad = batch - len(chunk)  # one shape for jit
-            full = np.concatenate([chunk, np.zeros((pad, MAX_LEN), np.int32)]) if pad else chunk
-            out.append(np.asarray(apply(variables, full))[:len(chunk)])
-        return np.concatenate(out) if out else np.zeros((0, TEXT_WIDTH), np.float32)
+        # Bucketed by length: prompts are sorted by token count and each batch padded only to the
+        # next multiple of 8 tokens (MiniLM's mean pooling masks the padding, so the embeddings do
+        # not depend on it); about 3x fewer token positions than padding everything to MAX_LEN.
+        encoded = [wp.encode(t, MAX_LEN) for t in texts]
+        lengths = np.array([int(np.count_nonzero(ids)) for ids, _ in encoded])
+        order = np.argsort(lengths, kind="stable")
+        out = np.zeros((len(texts), TEXT_WIDTH), np.float32)
+        for i in range(0, len(order), batch):
+            rows = order[i:i + batch]
+            width = min(MAX_LEN, -(-int(lengths[rows].max()) // 8) * 8)
+            full = np.zeros((batch, width), np.int32)  # one row count for jit, few widths
+            full[:len(rows)] = np.array([encoded[r][0][:width] for r in rows], np.int32)
+            out[rows] = np.asarray(apply(variables, full))[:len(rows)]
+        return out
     return embed
 
 
