@@ -101,6 +101,8 @@ def _page_records(page, spec: dict) -> dict[str, Any]:
         parity.update(max_abs_error=data["max_abs_error"], checks=data["checks"],
                       inputs=f"seeded random normal batches and the page's {rows}×2 input "
                              f"(over the page's {len(data['models'])} models)")
+        provenance.append(f"Weights: params['weight'] = {data['params']['weight']}, from site.toml "
+                          "([demos.jax] weight); nothing is trained, so there is no training data.")
     elif "rows" in data and isinstance(data["rows"], list):  # LiT text towers
         row = next((r for r in data["rows"] if r.get("name") == spec["name"]), None)
         if row:

@@ -234,3 +234,13 @@ def test_demo_page_on_wasm_loads_the_single_threaded_simd_build(site_server, bro
     wasm = [u for u in page.requests if u.endswith(".wasm")]
     assert wasm == [site_server + "assets/wasm/tfjs-backend-wasm-simd.wasm"]
     assert page.console_errors == []
+
+
+def test_a_model_cards_measure_link_times_that_model_on_this_device(site_server, browser_page):
+    page = browser_page
+    page.goto(site_server + "models/jax-static.html")
+    page.click('[data-testid="measure"]')  # opens the benchmark page with ?model=jax/static&run=1
+    page.wait_for_selector('[data-testid="status"][data-state="done"]')
+    (result,) = json.loads(page.input_value('[data-testid="results-json"]'))
+    assert result["model"] == "jax/static" and result["runs"] == 10
+    assert page.console_errors == []

@@ -139,3 +139,28 @@ def test_png_is_a_valid_greyscale_image():
     data = png_gray([[0, 128, 255], [255, 128, 0]])
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and b"IHDR" in data and data.endswith(b"IEND\xaeB`\x82")
     assert int.from_bytes(data[16:20], "big") == 3 and int.from_bytes(data[20:24], "big") == 2
+
+
+def _app_page(inputs: list[dict], values: list, outputs: list[dict] | None = None):
+    from builders.demos.base import Page
+
+    client = {"model": "models/mine/model.json", "inputs": inputs, "outputs": outputs or [],
+              "examples": [{"values": values, "outputs": []}] if values else []}
+    return Page(name="mine", title="My demo", description="What it does.", template="app/index.html",
+                data={"client": client, "verified": {"runs": 1, "maxAbsError": 0.0}})
+
+
+def test_a_user_demos_card_shows_its_first_example_image_or_draws_its_inputs(tmp_path):
+    from builders.cards import _picture
+
+    image = _app_page([{"type": "image", "label": "Photo", "files": {"abc-cat.jpg": "files/0-abc-cat.jpg"}}],
+                      ["abc-cat.jpg"])
+    assert _picture(image, tmp_path) == ("data/models/mine/files/0-abc-cat.jpg", "Photo: the demo's first example")
+    pad = _app_page([{"type": "sketchpad", "label": "Pad", "size": 4, "invert": False}], [[0.0] * 15 + [1.0]])
+    path, alt = _picture(pad, tmp_path)
+    assert path == "cards/mine.png" and (tmp_path / path).read_bytes()[:4] == b"\x89PNG" and "drawings" in alt
+    text = _app_page([{"type": "text", "label": "Review"}], ["great"], [{"type": "label", "label": "Sentiment"}])
+    path, alt = _picture(text, tmp_path)
+    assert path == "cards/mine.svg" and alt == "My demo: inputs Review; outputs Sentiment"
+    svg = (tmp_path / path).read_text()
+    assert "in: Review" in svg and "out: Sentiment" in svg and f"<title>{alt}</title>" in svg

@@ -10,7 +10,9 @@ from builders.build import PROJECT_ROOT
 pytestmark = pytest.mark.browser
 
 PAGES = ["index.html", "jax/index.html", "mnist/index.html", "lit/index.html", "toxicity/index.html",
-         "benchmark/index.html", "404.html"]
+         "benchmark/index.html", "404.html",
+         # model cards (builders/cards.py): one template; MNIST's holds its article, LiT's the measured list
+         "models/mnist-mnist.html", "models/lit-tiny.html"]
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONES = [(360, 740), (390, 844)]
 
