@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
 import type {ModelDef, TokenizerSpec, Vocabulary} from './formats';
-import {LitTokenizer} from './tokenizer';
+import {BertTokenizer, LitTokenizer} from './tokenizer';
 
 // A hand-made BPE vocabulary: merges score higher the earlier they were learned.
 const VOCAB: Vocabulary = [
@@ -40,4 +40,20 @@ test('without tokenizer.json the special pieces are found by name', () => {
   const tok = LitTokenizer.fromFiles(DEF, VOCAB, null);
   assert.equal(tok.eosId, 1);
   assert.deepEqual(tok.ids('ａ red'), [6, 5, 1]);  // NFKC maps the full-width letter
+});
+
+// A WordPiece vocabulary in vocabulary.json's form (id order, score 0), as the photo source writes it.
+const BERT: Vocabulary = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'a', 'cat', 'red', '##s', 'on'].map((p) => [p, 0]);
+
+test('BertTokenizer: [CLS] pieces [SEP], padded with 0; case and extra spaces do not change the ids', () => {
+  const tok = new BertTokenizer(BERT, 6);
+  assert.deepEqual(Array.from(tok.tokenize(['a cat', '  A   CATs '])), [2, 4, 5, 3, 0, 0, 2, 4, 5, 7, 3, 0]);
+  assert.equal(tok.truncated('a cat'), false);
+});
+
+test('BertTokenizer: a long text keeps [SEP] last and says it was cut', () => {
+  const tok = new BertTokenizer(BERT, 5);
+  assert.deepEqual(Array.from(tok.tokenize(['a red cat on a cat'])), [2, 4, 6, 5, 3]);
+  assert.equal(tok.truncated('a red cat on a cat'), true);
+  assert.equal(tok.truncated('a red cat'), false);
 });
