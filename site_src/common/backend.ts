@@ -53,19 +53,21 @@ export function softwareWebGLRenderer(): string | null {
   }
 }
 
-/** The WebGPU adapter's architecture when it is a software one (SwiftShader, a fallback adapter), else null. */
-export async function softwareWebGPUAdapter(): Promise<string | null> {
+/**
+ * What WebGPU offers here: 'none' (no `navigator.gpu`, or no adapter, as in headless Chromium
+ * without --enable-unsafe-webgpu), 'software' (SwiftShader, a fallback adapter) or 'gpu'.
+ */
+export async function webgpuAdapterKind(): Promise<'none' | 'software' | 'gpu'> {
   const gpu = (navigator as Navigator & {gpu?: {requestAdapter(): Promise<unknown>}}).gpu;
-  if (!gpu) return null;
+  if (!gpu) return 'none';
   try {
     const adapter = await gpu.requestAdapter() as {info?: {architecture?: string; isFallbackAdapter?: boolean},
       isFallbackAdapter?: boolean} | null;
-    if (!adapter) return null;
-    const architecture = adapter.info?.architecture ?? '';
-    if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) return architecture || 'fallback adapter';
-    return SOFTWARE_RENDERER.test(architecture) ? architecture : null;
+    if (!adapter) return 'none';
+    if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) return 'software';
+    return SOFTWARE_RENDERER.test(adapter.info?.architecture ?? '') ? 'software' : 'gpu';
   } catch {
-    return null;
+    return 'none';
   }
 }
 

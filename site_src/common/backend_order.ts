@@ -29,6 +29,8 @@ export function backendOrder(preferred: readonly string[], requested: string | n
 export interface BackendFailure {
   backend: string;
   reason: string;
+  /** Where it failed: starting (the default), loading the model on it, or reproducing its probe. */
+  stage?: 'start' | 'load' | 'probe';
 }
 
 /** The backend that started, and the ones tried before it that failed. */

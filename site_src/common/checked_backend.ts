@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {BackendChoice, BackendFailure, backendOrder} from './backend_order';
-import {BACKEND_LABELS, configureWasm, recordWasmThreads, setBackendOrThrow, softwareWebGLRenderer, softwareWebGPUAdapter} from './backend';
+import {
+  BACKEND_LABELS, configureWasm, describeFailure, recordWasmThreads, setBackendOrThrow, softwareWebGLRenderer,
+  webgpuAdapterKind,
+} from './backend';
 import {executeGraph} from './execute';
 import {fastKernelsActive, useFastKernels} from './kernel_override';
 import {browserVerdicts, OK, Probe, probeKey, probeMismatch, probeOf, VerdictStore} from './probe';
@@ -92,29 +95,47 @@ export async function chooseKernels(model: tf.GraphModel, probe: Probe, backend:
  */
 export async function loadOnCheckedBackend(root: string, load: () => Promise<tf.GraphModel>,
     preferred: readonly string[] = PROBED_BACKENDS, store: VerdictStore = browserVerdicts()): Promise<CheckedModel> {
+  const checked = await loadOnChecked(root, load, (model) => model, preferred, store);
+  return {...checked, model: checked.loaded};
+}
+
+/** What `loadOnChecked` returns: the loaded value (a model, or a library object around one). */
+export interface Checked<T> extends Omit<CheckedModel, 'model'> {
+  loaded: T;
+}
+
+/**
+ * `loadOnCheckedBackend` for a loader that returns something holding the graph model (`graphOf`
+ * finds it; e.g. the toxicity library's classifier), so that library keeps its own API.
+ */
+export async function loadOnChecked<T>(root: string, load: () => Promise<T>, graphOf: (loaded: T) => tf.GraphModel,
+    preferred: readonly string[] = PROBED_BACKENDS, store: VerdictStore = browserVerdicts()): Promise<Checked<T>> {
   configureWasm(root);
   const requested = new URLSearchParams(location.search).get('backend');
   const softwareGL = !requested && preferred.includes('webgl') ? softwareWebGLRenderer() : null;
-  const softwareGPU = !requested && preferred.includes('webgpu') ? await softwareWebGPUAdapter() : null;
+  const webgpu = preferred.includes('webgpu') ? await webgpuAdapterKind() : 'none';
   const restricted = PROBED_BACKENDS.some((b) => !preferred.includes(b));
-  const order = backendOrder(preferred, requested, softwareGL !== null, restricted, console.warn, softwareGPU !== null);
+  const order = backendOrder(preferred, requested, softwareGL !== null, restricted, console.warn,
+    !requested && webgpu === 'software').filter((b) => b !== 'webgpu' || webgpu !== 'none');
+  if (preferred.includes('webgpu') && webgpu === 'none') console.info('WebGPU: no adapter in this browser');
   const failures: BackendFailure[] = [];
-  const fail = (backend: string, reason: string, next: string | undefined) => {
-    failures.push({backend, reason});
-    console.warn(`TF.js backend '${backend}' not used: ${reason}; ${next ? `trying '${next}'` : 'no backend left to try'}`);
+  const fail = (backend: string, reason: string, next: string | undefined, stage: BackendFailure['stage']) => {
+    failures.push({backend, reason, stage});
+    const what = stage === 'start' ? 'failed to start' : 'not used';
+    console.warn(`TF.js backend '${backend}' ${what}: ${reason}; ${next ? `trying '${next}'` : 'no backend left to try'}`);
   };
-  const chosen = async (backend: string, model: tf.GraphModel, probed: boolean): Promise<CheckedModel> => {
+  const chosen = async (backend: string, loaded: T, probed: boolean): Promise<Checked<T>> => {
     recordWasmThreads(backend);
-    const kernels = known ? await chooseKernels(model, known, backend, store) : null;
+    const kernels = known ? await chooseKernels(graphOf(loaded), known, backend, store) : null;
     if (kernels) document.documentElement.dataset.kernels = kernels;
-    return {backend, failures, model, probed, kernels};
+    return {backend, failures, loaded, probed, kernels};
   };
   let known: Probe | null = null;  // the probe, once a model has been loaded
   for (const [i, name] of order.entries()) {
     const next = order[i + 1];
     const remembered = known ? store.get(probeKey(name, known)) : null;
     if (remembered && remembered !== OK) {
-      fail(name, `${remembered} (remembered from an earlier visit)`, next);
+      fail(name, `${remembered} (remembered from an earlier visit)`, next, 'probe');
       continue;
     }
     if (!tf.engine().registryFactory[name]) {
@@ -126,38 +147,40 @@ export async function loadOnCheckedBackend(root: string, load: () => Promise<tf.
     try {
       backend = await setBackendOrThrow(name);
     } catch (err) {
-      fail(name, `it failed to start: ${(err as Error).message ?? err}`, next);
+      fail(name, String((err as Error).message ?? err), next, 'start');
       continue;
     }
-    let model: tf.GraphModel;
+    let loaded: T;
     try {
-      model = await load();
+      loaded = await load();
     } catch (err) {
       // A GPU backend can fail to take the weights (buffer limits); elsewhere the files are at fault.
       if (name !== 'webgpu' && name !== 'webgl') throw err;
-      fail(name, `the model did not load on it: ${(err as Error).message ?? err}`, next);
+      fail(name, `the model did not load on it: ${(err as Error).message ?? err}`, next, 'load');
       continue;
     }
+    const model = graphOf(loaded);
     const probe = probeOf(model.metadata);
-    if (!probe) return chosen(backend, model, false);
+    if (!probe) return chosen(backend, loaded, false);
     known = probe;
     const key = probeKey(name, probe);
     const verdict = store.get(key);
-    if (verdict === OK) return chosen(backend, model, false);
+    if (verdict === OK) return chosen(backend, loaded, false);
     const mismatch = verdict ? `${verdict} (remembered from an earlier visit)` : await runProbe(model, probe);
     if (!mismatch) {
       store.set(key, OK);
-      return chosen(backend, model, true);
+      return chosen(backend, loaded, true);
     }
     if (!verdict) store.set(key, `it gave other numbers than JAX: ${mismatch}`);
     model.dispose();
-    fail(name, verdict ? mismatch : `it gave other numbers than JAX: ${mismatch}`, next);
+    fail(name, verdict ? mismatch : `it gave other numbers than JAX: ${mismatch}`, next, 'probe');
   }
   throw new Error(`no TF.js backend ran the model correctly (${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})`);
 }
 
 /** One line for the page about a backend `loadOnCheckedBackend` passed over, and the one it used. */
 export function describeSkip(failure: BackendFailure, used: string): string {
+  if (failure.stage === 'start') return describeFailure(failure, used);
   const label = (name: string) => BACKEND_LABELS[name] ?? name;
-  return `Not using ${label(failure.backend)}: ${failure.reason}; running on ${label(used)}.`;
+  return `Not using ${label(failure.backend)}: ${failure.reason.replace(/\.$/, '')}; running on ${label(used)}.`;
 }

@@ -1,5 +1,6 @@
 /** The guestbook page: every message is classified on the device before it is posted. */
-import {BACKEND_LABELS, describeFailure, startBackend} from '../common/backend';
+import {BACKEND_LABELS, DEFAULT_BACKENDS} from '../common/backend';
+import {describeSkip, loadOnChecked, PROBED_BACKENDS} from '../common/checked_backend';
 import {readPageConfig} from '../common/config';
 import {showError, showProgress} from '../common/progress';
 import {isFlagged, LabelPrediction} from './classify';
@@ -107,12 +108,13 @@ async function main(): Promise<void> {
 
   // Submissions made before the model is ready wait for it (the button is disabled too).
   const ready: Promise<ToxicityClassifier> = (async () => {
-    const {backend, failures} = await startBackend(config.root);
-    const notes = failures.map((f) => ` ${describeFailure(f, backend)}`).join('');
-    // Load with every label; the checkboxes choose which ones a message is checked against.
-    const model = await load(config.threshold, [], {
+    // Load with every label; the checkboxes choose which ones a message is checked against. The
+    // site's own models carry the build's probe: each backend, WebGPU first, is kept only if it
+    // reproduces it. The official model (downloaded, not converted here) has none: no WebGPU for it.
+    const {backend, failures, loaded: model} = await loadOnChecked(config.root, () => load(config.threshold, [], {
       ...pageOptions(config), onProgress: (f) => showProgress(bar, null, f),
-    });
+    }), (classifier) => classifier.graph, config.source === 'official' ? DEFAULT_BACKENDS : PROBED_BACKENDS);
+    const notes = failures.map((f) => ` ${describeSkip(f, backend)}`).join('');
     status.textContent = `Model loaded (${model.modelLabels.join(', ')}); running on ${BACKEND_LABELS[backend] ?? backend}.` +
       notes;
     submit.disabled = false;

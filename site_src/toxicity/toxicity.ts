@@ -39,6 +39,8 @@ interface Engine {
   labels: string[];
   /** One `[texts, 2]` probability array per head. */
   predict(texts: string[]): Promise<Float32Array[]>;
+  /** The TF.js graph it runs. */
+  graph: tf.GraphModel;
 }
 
 export class ToxicityClassifier {
@@ -52,6 +54,11 @@ export class ToxicityClassifier {
   /** The same loaded model with another threshold and label selection (no reload). */
   withSettings(threshold: number, labels: string[]): ToxicityClassifier {
     return new ToxicityClassifier(this.engine, threshold, labels);
+  }
+
+  /** The TF.js graph model behind it (its metadata carries the build's probe). */
+  get graph(): tf.GraphModel {
+    return this.engine.graph;
   }
 
   /** Every label the model can predict (the selected ones are `labels`). */
@@ -102,6 +109,7 @@ async function embeddedEngine(options: LoadOptions): Promise<Engine> {
   await warmUp(model);
   return {
     labels: [spec.label],
+    graph: model,
     async predict(texts) {
       const input = tf.tensor2d(vectorizer.transform(texts), [texts.length, vectorizer.size], 'float32');
       const output = model.execute(input) as tf.Tensor;
@@ -123,6 +131,7 @@ async function toxblockEngine(options: LoadOptions): Promise<Engine> {
   const labels = [...spec.labels];
   return {
     labels,
+    graph: model,
     async predict(texts) {
       const input = tf.tensor2d(tokenizer.encode(texts), [texts.length, tokenizer.maxLen], 'int32');
       const outputs = await executeGraph(model, input);
@@ -151,6 +160,7 @@ async function officialEngine(options: LoadOptions): Promise<Engine> {
   const labels = model.outputs.map((o) => o.name.split('/')[0]);
   return {
     labels,
+    graph: model,
     async predict(texts) {
       const {values, indices} = batchInputs(texts.map((t) => tokenizer.encode(t)));
       const feeds = {

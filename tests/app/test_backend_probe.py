@@ -19,14 +19,16 @@ READY = ("() => document.querySelector('[data-testid=status]').textContent.inclu
          " || document.querySelector('[data-testid=error]')")
 
 
-@pytest.fixture(scope="module")
-def webgpu_browser(chromium):
-    from playwright.sync_api import sync_playwright
+def launch_webgpu_browser(browser, chromium):
+    """A second Chromium with WebGPU on, from the session's Playwright (one sync Playwright per process)."""
+    return browser.browser_type.launch(executable_path=chromium, args=WEBGPU_ARGS, headless=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=WEBGPU_ARGS, headless=True)
-        yield browser
-        browser.close()
+
+@pytest.fixture(scope="module")
+def webgpu_browser(browser, chromium):
+    webgpu = launch_webgpu_browser(browser, chromium)
+    yield webgpu
+    webgpu.close()
 
 
 def probe_verdicts(page) -> dict[str, str]:

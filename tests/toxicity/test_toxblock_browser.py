@@ -45,3 +45,24 @@ def test_guestbook_uses_toxblock_and_flags_a_threat(browser_page, toxblock_serve
     assert len(texts(page)) == 1
     assert foreign_requests(page.requests, toxblock_server) == []
     assert page.console_errors == []
+
+
+def test_webgpu_that_cannot_run_the_bilstm_is_passed_over_with_a_note(browser, chromium, toxblock_server):
+    # Headless Chromium with --enable-unsafe-webgpu has SwiftShader's WebGPU adapter, on which
+    # TF.js 4.22 cannot load the BiLSTM (its GPU buffer reads fail): asked for WebGPU first, the
+    # page says why it does not use it and runs on the next backend that reproduces the probe.
+    from tests.app.test_backend_probe import launch_webgpu_browser
+
+    webgpu = launch_webgpu_browser(browser, chromium)
+    try:
+        page = webgpu.new_page()
+        page.goto(toxblock_server + "toxicity/?backend=webgpu")
+        page.wait_for_function("() => /running on|could not/.test("
+                               "document.querySelector('[data-testid=status]').textContent)", timeout=120_000)
+        status = tid(page, "status").inner_text()
+        assert "; running on WebGL. Not using WebGPU: " in status, status
+        assert status.endswith("; running on WebGL."), status
+        post(page, "Troll", "I will kill you, you fucking idiot!")  # the model really runs on WebGL
+        assert tid(page, "status").inner_text().startswith("Message rejected (toxic 1.00")
+    finally:
+        webgpu.close()

@@ -174,6 +174,7 @@ def build_assets(config: Config, ctx: BuildContext) -> Page:
             "weight_bytes": sum(p.stat().st_size for name, p in files.items() if name.endswith(".bin"))})
     return Page(
         tfjs_kernels=[],  # the page's code runs no TF.js op besides its models
+        tfjs_backends=("cpu", "webgl", "wasm", "webgpu"),  # its models are probed on each (checked_backend.ts)
         name=NAME,
         title="Guestbook with on-device moderation",
         description="Messages are checked by a toxicity model in your browser before they are posted.",
