@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         const start = performance.now();
         const {data, shapes} = await runModel(model, spec, feeds);
         const ms = performance.now() - start;
-        outputs.forEach((c, i) => c.show(data[i], shapes[i]));
+        outputs.forEach((c, i) => c.show(data[i], shapes[i], values));
         byTestId('latency').textContent = `${ms.toFixed(1)} ms`;
         showMatch(spec.examples.findIndex((e) => inputs.every((c, j) => (c.matches
           ? c.matches(e.values[j]) : sameValues([values[j]], [e.values[j]])))), data);

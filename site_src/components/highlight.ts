@@ -1,4 +1,4 @@
-import {InputComponent, InputSpec, OutputComponent, OutputSpec} from './types';
+import {InputComponent, InputSpec, InputValue, OutputComponent, OutputSpec} from './types';
 import {formatNumber} from './slider';
 
 export interface HighlightSpec extends OutputSpec {
@@ -9,8 +9,8 @@ export interface HighlightSpec extends OutputSpec {
 
 /** An input that can say which token sits at each position it feeds the model (the Text input). */
 export interface TokenSource {
-  /** One token per position the model reads, padding left out. */
-  tokens(): string[];
+  /** One token per position of `ids` (by default the current ones), padding left out. */
+  tokens(ids?: Int32Array): string[];
 }
 
 export interface Shaded {
@@ -40,6 +40,7 @@ export class Highlight implements OutputComponent {
   private readonly row: HTMLElement;
   private readonly note: HTMLElement;
   private source: TokenSource | null = null;
+  private index = -1;  // of its Text input among the page's inputs
 
   constructor(private readonly spec: HighlightSpec) {
     this.element = document.createElement('div');
@@ -60,18 +61,20 @@ export class Highlight implements OutputComponent {
 
   /** Find the Text input it names (the build checked there is exactly one). */
   connect(inputs: readonly InputComponent[], specs: readonly InputSpec[]): void {
-    const index = specs.findIndex((s) => s.type === 'text' && s.label === this.spec.input);
-    const input = inputs[index];
+    this.index = specs.findIndex((s) => s.type === 'text' && s.label === this.spec.input);
+    const input = inputs[this.index];
     this.source = isTokenSource(input) ? input : null;
   }
 
-  show(values: ArrayLike<number>): void {
+  show(values: ArrayLike<number>, _shape: readonly number[], fed?: readonly InputValue[]): void {
     if (!this.source) {
       this.note.textContent = `The page has no Text input "${this.spec.input}" to show the scores on.`;
       this.note.hidden = false;
       return;
     }
-    const shaded = shade(this.source.tokens(), values, this.spec.valueRange);
+    // the ids of this run (the text may have changed while the model ran), else the current ones
+    const ids = fed?.[this.index];
+    const shaded = shade(this.source.tokens(ids instanceof Int32Array ? ids : undefined), values, this.spec.valueRange);
     this.row.replaceChildren(...shaded.map((s) => {
       const span = document.createElement('span');
       span.className = 'app-token';

@@ -33,7 +33,6 @@ export class Text implements InputComponent {
   private tokenizer: WordPiece | null = null;
   private ids = new Int32Array(0);
   private names: string[] = [];  // the vocabulary in id order, to name the tokens (a Highlight output)
-  private used = 0;  // positions of `ids` before the padding
 
   constructor(private readonly spec: TextSpec, onChange: ChangeListener) {
     this.box = document.createElement('textarea');
@@ -77,7 +76,6 @@ export class Text implements InputComponent {
     if (!this.tokenizer) return;
     const encoding = encodeText(this.tokenizer, this.spec, this.box.value);
     this.ids = Int32Array.from(encoding.ids);
-    this.used = Math.min(this.ids.length, encoding.kept + (this.spec.tokenizer === 'wordpiece' ? 2 : 0));
     this.note.textContent = lengthNote(encoding, this.spec.tokenizer === 'wordpiece' ? 'tokens' : 'words');
     this.note.dataset.truncated = String(encoding.truncated);
     this.note.classList.toggle('app-warning', encoding.truncated);
@@ -88,9 +86,15 @@ export class Text implements InputComponent {
     return this.ids;
   }
 
-  /** The token at each position the model reads, padding left out (`[CLS]` and `[SEP]` kept). */
-  tokens(): string[] {
-    return Array.from(this.ids.subarray(0, this.used), (id) => this.names[id] ?? `#${id}`);
+  /**
+   * The token at each position of `ids` (what `read` gave the model), the padding at the end left out
+   * (`[CLS]` and `[SEP]` kept): a Highlight output shows them with the scores of that run.
+   */
+  tokens(ids: Int32Array = this.ids): string[] {
+    const pad = this.tokenizer?.vocab.get('[PAD]') ?? 0;  // what encode() and encodeWords() pad with
+    let used = ids.length;
+    while (used > 0 && ids[used - 1] === pad) used -= 1;
+    return Array.from(ids.subarray(0, used), (id) => this.names[id] ?? `#${id}`);
   }
 
   empty(): boolean {

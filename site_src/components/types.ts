@@ -43,8 +43,11 @@ export interface InputComponent {
 
 export interface OutputComponent {
   readonly element: HTMLElement;
-  /** Show one example's output: `values` row-major with `shape` (no batch axis). */
-  show(values: ArrayLike<number>, shape: readonly number[]): void;
+  /**
+   * Show one example's output: `values` row-major with `shape` (no batch axis); `inputs` are what the
+   * inputs fed the model for it (a Highlight shows the tokens of that run).
+   */
+  show(values: ArrayLike<number>, shape: readonly number[], inputs?: readonly InputValue[]): void;
   /** Forget the last output. */
   clear(): void;
   /** Given the page's inputs once mounted, for an output that shows one of them (Highlight). */
