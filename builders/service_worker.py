@@ -17,6 +17,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from .cards import CARDS_DIR, MODELS_DIR
 from .config import SiteSettings
 from .demos.base import Page
 from .paths import TOOL_ROOT
@@ -58,10 +59,13 @@ def build_manifest(staging: Path, pages: list[Page], assets: dict[str, str], sit
     there TF.js picks it (site_src/common/backend.ts).
     """
     wasm = sorted(str(p.relative_to(staging)) for p in (staging / "assets" / "wasm").glob("*.wasm"))
-    manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", assets["css"]}
-                                                           | {assets[n] for n in SHARED_ASSETS if n in assets}
-                                                           | ({assets[REGISTER_ENTRY[0]]}
-                                                              if REGISTER_ENTRY[0] in assets else set()))}
+    shared = ({assets["css"]} | {assets[n] for n in SHARED_ASSETS if n in assets}
+              | ({assets[REGISTER_ENTRY[0]]} if REGISTER_ENTRY[0] in assets else set()))
+    # The home page with its card pictures (builders/cards.py), and the model card pages.
+    pictures = {str(f.relative_to(staging)) for f in (staging / CARDS_DIR).glob("*") if f.is_file()}
+    manifest: dict[str, list[str]] = {"index.html": sorted({"index.html", *shared, *pictures})}
+    for card in (staging / MODELS_DIR).glob("*.html"):
+        manifest[str(card.relative_to(staging))] = sorted({str(card.relative_to(staging)), *shared})
     for page in pages:
         manifest.update(page_files(page, assets, site, wasm))
     local_of = {_data_url(site, rel): rel for page in pages for rel in page.files}  # absolute data URL -> data/...

@@ -164,3 +164,14 @@ def test_a_user_demos_card_shows_its_first_example_image_or_draws_its_inputs(tmp
     assert path == "cards/mine.svg" and alt == "My demo: inputs Review; outputs Sentiment"
     svg = (tmp_path / path).read_text()
     assert "in: Review" in svg and "out: Sentiment" in svg and f"<title>{alt}</title>" in svg
+
+
+def test_the_service_worker_keeps_the_cards_for_offline_use(built_site):
+    from tests.test_isolation import manifest
+
+    listed = manifest(built_site)
+    pictures = sorted(str(p.relative_to(built_site)) for p in (built_site / "cards").glob("*"))
+    assert pictures and set(pictures) <= set(listed["pages"]["index.html"])
+    for card in (built_site / "models").glob("*.html"):
+        urls = listed["pages"][str(card.relative_to(built_site))]
+        assert str(card.relative_to(built_site)) in urls and all(u in listed["hashes"] for u in urls)
