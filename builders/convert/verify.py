@@ -246,7 +246,8 @@ def verify(model_dir: str | Path, apply_fn: Callable, params: Any, inputs: Seque
     NaN/Inf in any output fails, unless `allow_nonfinite`: then they must be in the same places
     with the same values on both sides. Returns a `VerificationReport` with the largest absolute
     and relative error per output. With `raise_on_mismatch`, raises `VerificationError`
-    carrying the numbers when any output fails.
+    carrying the numbers when any output fails. A model that passes gets the input and JAX's
+    outputs written into its model.json as the backend probe pages run (`probe.py`).
     """
     (report,) = verify_many([VerifyCase(Path(model_dir), apply_fn, params, inputs, atol, rtol,
                                         allow_nonfinite=allow_nonfinite)], backend)
